@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright: Stackling developers
+# Apache License 2.0 (see LICENSE)
+"""Comparing a normalised current state with the desired one and describing the change."""
+
+from __future__ import annotations
+
+
+def changed_keys(current, desired):
+    """Keys of ``desired`` whose value differs from ``current`` (missing counts as different)."""
+    return sorted(key for key, value in desired.items() if current.get(key) != value)
+
+
+def build_diff(before, after, keys=None):
+    """An Ansible ``diff`` dict holding only the keys that changed (all keys of ``after`` if None)."""
+    if before is None or after is None:
+        return {"before": before or {}, "after": after or {}}
+    keys = changed_keys(before, after) if keys is None else keys
+    return {
+        "before": dict((key, before.get(key)) for key in keys),
+        "after": dict((key, after.get(key)) for key in keys),
+    }
+
+
+def changes_list(before, after, keys):
+    """The ``changes`` list returned to the user: ``[{name, current, desired}]``."""
+    return [{"name": key, "current": (before or {}).get(key), "desired": after.get(key)} for key in keys]

@@ -1,0 +1,1 @@
+"""Helpers shared by Stackling's pytest suites."""

@@ -1,0 +1,62 @@
+"""Make this checkout importable as ``ansible_collections.stackling.cloud`` and run its modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTIONS_ROOT = REPO / "build" / "collections"
+
+
+def ensure_collection_link() -> Path:
+    """build/collections/ansible_collections/stackling/cloud -> the checkout (idempotent)."""
+    link = COLLECTIONS_ROOT / "ansible_collections" / "stackling" / "cloud"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(REPO, target_is_directory=True)
+    return COLLECTIONS_ROOT
+
+
+def run_module(name: str, *, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
+    """Run ``stackling.cloud.<name>`` as Ansible would (a separate Python process, JSON args).
+
+    Returns the module's JSON result; ``result['failed']`` is True when it called fail_json.
+    """
+    root = ensure_collection_link()
+    args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+    try:
+        env = dict(os.environ, PYTHONPATH=str(root))
+        proc = subprocess.run(
+            [sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name, handle.name],
+            capture_output=True, text=True, env=env, timeout=600, check=False,
+        )
+    finally:
+        os.unlink(handle.name)
+    try:
+        result: dict[str, Any] = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise AssertionError(
+            "module %s printed no JSON (rc=%s)\nstdout:\n%s\nstderr:\n%s" % (name, proc.returncode, proc.stdout, proc.stderr)
+        ) from exc
+    result.setdefault("failed", False)
+    return result
+
+
+def run_playbook(playbook: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook against localhost with this checkout as the stackling.cloud collection."""
+    root = ensure_collection_link()
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(root), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+               ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
+    bindir = Path(sys.executable).parent
+    return subprocess.run(
+        [str(bindir / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), *extra],
+        capture_output=True, text=True, env=env, timeout=1200, check=False,
+    )
