@@ -23,7 +23,7 @@ def ensure_collection_link() -> Path:
     return COLLECTIONS_ROOT
 
 
-def run_module(name: str, *, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
+def run_module(name: str, /, *, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
     """Run ``stackling.cloud.<name>`` as Ansible would (a separate Python process, JSON args).
 
     Returns the module's JSON result; ``result['failed']`` is True when it called fail_json.
@@ -57,6 +57,7 @@ def run_playbook(playbook: Path, *extra: str) -> subprocess.CompletedProcess[str
                ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
     bindir = Path(sys.executable).parent
     return subprocess.run(
-        [str(bindir / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), *extra],
+        [str(bindir / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         "-e", "ansible_python_interpreter=" + sys.executable, str(playbook), *extra],
         capture_output=True, text=True, env=env, timeout=1200, check=False,
     )
