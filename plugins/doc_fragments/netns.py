@@ -1,0 +1,21 @@
+# -*- coding: utf-8 -*-
+# Copyright: Stackling developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # Paired with NETNS_ARG_SPEC in plugins/module_utils/_iproute.py.
+    DOCUMENTATION = r"""
+options:
+  netns:
+    description:
+      - Name of the network namespace to act in, as listed by C(ip netns list);
+        the module runs C(ip -n NETNS ...) and C(bridge -n NETNS ...).
+      - Omit it to act in the network namespace of the Ansible process (usually the host's).
+      - The namespace must exist; create it with M(stackling.cloud.ip_netns).
+    type: str
+requirements:
+  - iproute2 (the C(ip) and C(bridge) commands) with JSON output support
+"""
