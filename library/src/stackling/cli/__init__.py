@@ -1,0 +1,1 @@
+"""``stackling-manage``: the operator's command line on the controller."""

@@ -1,0 +1,55 @@
+"""What every identity service part shares: the store, the policy, the clock, hashing and revocation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stackling.clock import Clock
+from stackling.context import Context
+from stackling.db import Database
+from stackling.errors import Conflict, ValidationError
+from stackling.identity.passwords import SecretHasher
+from stackling.identity.revocation import RevocationLog
+from stackling.policy import Enforcer
+
+Item = TypeVar("Item")
+
+
+def check_name(kind: str, name: str) -> str:
+    """A stripped name of 1 to 255 characters, or ValidationError."""
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise ValidationError("a %s name must have 1 to 255 characters" % kind)
+    return name
+
+
+class ServiceBase:
+    def __init__(
+        self, db: Database, enforcer: Enforcer, hasher: SecretHasher, revocations: RevocationLog, clock: Clock
+    ) -> None:
+        self._db = db
+        self._enforcer = enforcer
+        self._hasher = hasher
+        self._revocations = revocations
+        self._clock = clock
+
+    def _enforce(self, ctx: Context, action: str, target: Mapping[str, Any]) -> None:
+        self._enforcer.enforce(action, target, ctx)
+
+    def _visible(self, ctx: Context, action: str, items: Iterable[tuple[Item, Mapping[str, Any]]]) -> list[Item]:
+        """The items whose target passes ``action`` (lists are filtered through the get rule)."""
+        return [item for item, target in items if self._enforcer.check(action, target, ctx)]
+
+    @contextmanager
+    def _writing(self, conflict: str) -> Iterator[Session]:
+        """A write transaction whose unique-constraint violations become Conflict(``conflict``)."""
+        try:
+            with self._db.write() as session:
+                yield session
+        except IntegrityError:
+            raise Conflict(conflict) from None

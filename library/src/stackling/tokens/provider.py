@@ -1,0 +1,43 @@
+"""Token providers: a small abstract interface and the Fernet implementation.
+
+A provider only turns TokenData into an opaque string and back, checking integrity.
+Expiry, revocation and roles are the validator's job (stackling.identity.tokens).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from cryptography.fernet import InvalidToken
+
+from stackling.errors import TokenInvalid
+from stackling.tokens.keys import KeyRepository
+from stackling.tokens.payload import TokenData, decode, encode, to_microseconds
+
+
+class TokenProvider(ABC):
+    @abstractmethod
+    def issue(self, data: TokenData) -> str:
+        """An opaque token string asserting ``data``."""
+
+    @abstractmethod
+    def decode(self, token: str) -> TokenData:
+        """The data ``token`` asserts; TokenInvalid if it is forged, damaged or signed with an unknown key."""
+
+
+class FernetTokenProvider(TokenProvider):
+    """Fernet tokens (AES-128-CBC + HMAC-SHA256) over versioned JSON payloads; nothing is stored."""
+
+    def __init__(self, keys: KeyRepository) -> None:
+        self.keys = keys
+
+    def issue(self, data: TokenData) -> str:
+        fernet_time = to_microseconds(data.issued_at) // 1_000_000
+        return self.keys.multifernet().encrypt_at_time(encode(data), fernet_time).decode("ascii")
+
+    def decode(self, token: str) -> TokenData:
+        try:
+            raw = self.keys.multifernet().decrypt(token.encode("ascii"))
+        except (InvalidToken, UnicodeEncodeError):
+            raise TokenInvalid("token is not valid (damaged, forged or signed with a retired key)") from None
+        return decode(raw)
