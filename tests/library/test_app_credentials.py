@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from stackling.db import models as m
 from stackling.errors import AuthenticationFailed, PolicyNotAuthorized, TokenInvalid, TokenRevoked, ValidationError
-from tests.library.conftest import Cloud
+from tests.library.helpers import Cloud
 
 
 @pytest.fixture()
@@ -99,7 +99,9 @@ def test_losing_a_role_shrinks_the_credentials_roles(cloud: Cloud, alice: str) -
 
 def test_an_application_credential_token_cannot_mint_credentials(cloud: Cloud, alice: str) -> None:
     new = cloud.c.identity.create_application_credential(cloud.login(alice, "web"), "ci")
-    app_ctx = cloud.c.tokens.validate(cloud.c.auth.application_credential(new.secret, credential_id=new.credential.id).token)
+    app_ctx = cloud.c.tokens.validate(
+        cloud.c.auth.application_credential(new.secret, credential_id=new.credential.id).token
+    )
     with pytest.raises(PolicyNotAuthorized, match="create_application_credential"):
         cloud.c.identity.create_application_credential(app_ctx, "escalate")
 

@@ -15,7 +15,7 @@ from stackling.cli import parser as cli_parser
 from stackling.cli.main import main
 from stackling.config import DEFAULT_CONFIG_PATH
 from stackling.quota import RESOURCES
-from tests.library.conftest import FAST_HASHING
+from tests.library.helpers import FAST_HASHING
 
 STACKLING_MANAGE = str(Path(sys.executable).parent / "stackling-manage")
 

@@ -24,8 +24,7 @@ def test_an_empty_file_gives_the_documented_defaults(tmp_path: Path) -> None:
 
 def test_every_section_is_read_and_relative_paths_follow_the_file(tmp_path: Path) -> None:
     path = tmp_path / "controller.yaml"
-    path.write_text(
-        """
+    path.write_text("""
 database: {url: "postgresql+psycopg://stackling@127.0.0.1:55432/stackling"}
 token: {expiration: 600}
 fernet_tokens: {key_repository: keys, max_active_keys: 5}
@@ -33,8 +32,7 @@ policy: {file: policy.yaml}
 quota: {defaults: {instances: 4, cores: -1}}
 password_hashing: {time_cost: 2, memory_cost: 1024, parallelism: 2}
 identity: {admin_project_name: ops, admin_project_domain_name: Infra}
-"""
-    )
+""")
     config = load_config(path)
     assert config.database.url.startswith("postgresql+psycopg://")
     assert config.token.expiration == 600

@@ -18,7 +18,7 @@ def test_upgrade_creates_the_schema_and_is_idempotent(empty_db_url: str) -> None
     upgrade(empty_db_url)
     db = Database(empty_db_url)
     try:
-        assert current_revision(db.engine) == head_revision() == "0001"
+        assert current_revision(db.engine) == head_revision() is not None
     finally:
         db.dispose()
 

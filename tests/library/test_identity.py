@@ -9,7 +9,7 @@ from stackling.controller import Controller
 from stackling.db import models as m
 from stackling.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from stackling.identity.auth import ScopeRequest
-from tests.library.conftest import ADMIN_PASSWORD, Cloud, password_of
+from tests.library.helpers import ADMIN_PASSWORD, Cloud, password_of
 
 
 def stored_hash(controller: Controller, user_id: str) -> str | None:
@@ -176,7 +176,9 @@ def test_domain_scoped_tokens_and_domain_admins(cloud: Cloud) -> None:
     eng = identity.create_domain(admin, "Engineering")
     dana = identity.create_user(admin, "dana", domain_id=eng.id, password=password_of("dana"))
     identity.assign_role(admin, "admin", user=dana.id, domain=eng.id)
-    token = cloud.c.auth.password("dana", password_of("dana"), ScopeRequest(domain="Engineering"), user_domain="Engineering")
+    token = cloud.c.auth.password(
+        "dana", password_of("dana"), ScopeRequest(domain="Engineering"), user_domain="Engineering"
+    )
     ctx = cloud.c.tokens.validate(token.token)
     assert (ctx.domain_id, ctx.project_id, ctx.is_admin_project) == (eng.id, None, False)
     project = identity.create_project(ctx, "eng-web", domain_id=eng.id)

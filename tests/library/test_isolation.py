@@ -7,7 +7,7 @@ import pytest
 from stackling.context import Context
 from stackling.errors import PolicyNotAuthorized
 from stackling.identity.types import Project
-from tests.library.conftest import Cloud
+from tests.library.helpers import Cloud
 
 
 @pytest.fixture()

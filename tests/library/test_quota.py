@@ -13,7 +13,7 @@ from stackling.controller import Controller
 from stackling.db import Database
 from stackling.errors import Conflict, OverQuota, TransactionMisused, ValidationError
 from stackling.quota import BUILTIN_DEFAULTS, QuotaEngine
-from tests.library.conftest import Cloud, FakeClock
+from tests.library.helpers import Cloud, FakeClock
 
 
 def in_use(cloud: Cloud, project_id: str) -> dict[str, int]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from stackling.db import models as m
 from stackling.errors import PolicyNotAuthorized, TokenInvalid, TokenRevoked
 from stackling.identity.auth import ScopeRequest
-from tests.library.conftest import Cloud
+from tests.library.helpers import Cloud
 
 
 @pytest.fixture()
@@ -115,7 +115,9 @@ def test_disabling_a_domain_revokes_its_tokens(cloud: Cloud) -> None:
     eng = cloud.c.identity.create_domain(cloud.admin, "Engineering")
     proj = cloud.project("eng-web", domain=eng.id)
     cloud.user("erin", proj, domain=eng.id)
-    token = cloud.c.auth.password("erin", "pw-erin-Secret", ScopeRequest(project=proj.id), user_domain="Engineering").token
+    token = cloud.c.auth.password(
+        "erin", "pw-erin-Secret", ScopeRequest(project=proj.id), user_domain="Engineering"
+    ).token
     cloud.c.identity.update_domain(cloud.admin, eng.id, enabled=False)
     cloud.c.identity.update_domain(cloud.admin, eng.id, enabled=True)
     with pytest.raises(TokenRevoked):

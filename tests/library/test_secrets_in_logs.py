@@ -8,7 +8,7 @@ import pytest
 
 from stackling.errors import AuthenticationFailed
 from stackling.identity.auth import ScopeRequest
-from tests.library.conftest import ADMIN_PASSWORD, Cloud
+from tests.library.helpers import ADMIN_PASSWORD, Cloud
 
 
 def test_no_secret_is_ever_logged(cloud: Cloud, caplog: pytest.LogCaptureFixture) -> None:

@@ -13,15 +13,19 @@ from cryptography.fernet import Fernet
 from stackling.errors import KeyRepositoryError, TokenExpired, TokenInvalid
 from stackling.tokens import FernetTokenProvider, KeyRepository, TokenData
 from stackling.tokens import payload as payloads
-from tests.library.conftest import Cloud
+from tests.library.helpers import Cloud
 
 WHEN = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 
 
 def data(**overrides: object) -> TokenData:
     fields: dict[str, object] = dict(
-        user_id="u" * 32, methods=("password",), issued_at=WHEN, expires_at=WHEN.replace(hour=13),
-        audit_id="a" * 22, project_id="p" * 32,
+        user_id="u" * 32,
+        methods=("password",),
+        issued_at=WHEN,
+        expires_at=WHEN.replace(hour=13),
+        audit_id="a" * 22,
+        project_id="p" * 32,
     )
     fields.update(overrides)
     return TokenData(**fields)  # type: ignore[arg-type]
@@ -44,7 +48,7 @@ def test_payload_versions_round_trip(overrides: dict[str, object], version: int)
 
 
 def test_unknown_payload_versions_are_invalid() -> None:
-    for raw in (b"[99,\"u\"]", b"{}", b"not json", b"[true,1,2,3,4,5,6]"):
+    for raw in (b'[99,"u"]', b"{}", b"not json", b"[true,1,2,3,4,5,6]"):
         with pytest.raises(TokenInvalid):
             payloads.decode(raw)
 
@@ -89,7 +93,9 @@ def test_a_token_signed_with_the_staged_key_validates(tmp_path: Path) -> None:
     assert FernetTokenProvider(keys).decode(token) == data()
 
 
-def test_keys_are_cached_and_reloaded_when_another_process_rotates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keys_are_cached_and_reloaded_when_another_process_rotates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     keys = KeyRepository(tmp_path)
     keys.setup()
     provider = FernetTokenProvider(keys)
@@ -142,7 +148,12 @@ def test_issue_and_validate(cloud: Cloud) -> None:
     assert issued.expires_at == issued.expires_at.astimezone(timezone.utc)
     assert len(issued.token) < 400
     ctx = cloud.c.tokens.validate(issued.token)
-    assert (ctx.user_id, ctx.project_id, ctx.roles, ctx.audit_id) == (alice.id, web.id, {"member", "reader"}, issued.audit_id)
+    assert (ctx.user_id, ctx.project_id, ctx.roles, ctx.audit_id) == (
+        alice.id,
+        web.id,
+        {"member", "reader"},
+        issued.audit_id,
+    )
     assert not ctx.is_admin_project
     assert ctx.methods == ("password",)
     assert issued.token not in repr(issued)

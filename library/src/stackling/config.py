@@ -100,7 +100,9 @@ def _database_url(key: str, value: Any) -> str:
     try:
         make_url(url)
     except ArgumentError:
-        raise ConfigError("%s: not a database URL (sqlite:////path/to/file.db or postgresql+psycopg://...)" % key) from None
+        raise ConfigError(
+            "%s: not a database URL (sqlite:////path/to/file.db or postgresql+psycopg://...)" % key
+        ) from None
     return url
 
 
@@ -124,7 +126,9 @@ def _quota_defaults(key: str, value: Any) -> dict[str, int]:
     merged = dict(BUILTIN_DEFAULTS)
     for resource, limit in value.items():
         if resource not in BUILTIN_DEFAULTS:
-            raise ConfigError("%s.%s: unknown quota resource (known: %s)" % (key, resource, ", ".join(BUILTIN_DEFAULTS)))
+            raise ConfigError(
+                "%s.%s: unknown quota resource (known: %s)" % (key, resource, ", ".join(BUILTIN_DEFAULTS))
+            )
         merged[resource] = _integer(UNLIMITED)("%s.%s" % (key, resource), limit)
     return merged
 

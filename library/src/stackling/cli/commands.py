@@ -59,8 +59,11 @@ def bootstrap(controller: Controller, args: argparse.Namespace) -> int:
 
 def fernet_setup(controller: Controller, args: argparse.Namespace) -> int:
     created = controller.keys.setup()
-    print("created keys %s in %s" % (controller.keys.key_indexes(), controller.keys.path) if created
-          else "key repository %s already has keys %s" % (controller.keys.path, controller.keys.key_indexes()))
+    print(
+        "created keys %s in %s" % (controller.keys.key_indexes(), controller.keys.path)
+        if created
+        else "key repository %s already has keys %s" % (controller.keys.path, controller.keys.key_indexes())
+    )
     return 0
 
 
@@ -143,7 +146,9 @@ def role_assign(controller: Controller, args: argparse.Namespace) -> int:
 
 
 def role_unassign(controller: Controller, args: argparse.Namespace) -> int:
-    changed = controller.identity.unassign_role(controller.operator_context(), args.role, **_grant_refs(controller, args))
+    changed = controller.identity.unassign_role(
+        controller.operator_context(), args.role, **_grant_refs(controller, args)
+    )
     print("revoked" if changed else "was not granted")
     return 0
 

@@ -9,17 +9,28 @@ from pathlib import Path
 
 # Literal copies, so `--help` and usage errors need not import the library (checked by the tests).
 DEFAULT_CONFIG_PATH = Path("/etc/stackling/controller.yaml")
-RESOURCES = ("instances", "cores", "ram_mb", "volumes", "gigabytes", "snapshots", "networks", "subnets", "ports",
-             "routers", "floating_ips", "security_groups", "keypairs")
+RESOURCES = (
+    "instances",
+    "cores",
+    "ram_mb",
+    "volumes",
+    "gigabytes",
+    "snapshots",
+    "networks",
+    "subnets",
+    "ports",
+    "routers",
+    "floating_ips",
+    "security_groups",
+    "keypairs",
+)
 
 DESCRIPTION = """\
 Manage a Stackling controller: database schema, identity bootstrap, Fernet token keys,
 projects, users, role grants and quotas. Acts as the cloud admin (the policy still
 applies). Exit status: 0 success, 1 error (one line on stderr), 2 wrong usage."""
 
-PASSWORD_HELP = (
-    "the password (visible in the process list: prefer --password-stdin or the environment variable %s)"
-)
+PASSWORD_HELP = "the password (visible in the process list: prefer --password-stdin or the environment variable %s)"
 
 
 def _password_options(parser: argparse.ArgumentParser, env: str, flag: str = "--password") -> None:
@@ -33,11 +44,15 @@ def _grant_options(parser: argparse.ArgumentParser) -> None:
     actor = parser.add_mutually_exclusive_group(required=True)
     actor.add_argument("--user", help="user name or id")
     actor.add_argument("--group", help="group name or id")
-    parser.add_argument("--user-domain", default="default", help="domain of --user/--group given by name (default: default)")
+    parser.add_argument(
+        "--user-domain", default="default", help="domain of --user/--group given by name (default: default)"
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--project", help="project name or id")
     target.add_argument("--domain", help="domain name or id")
-    parser.add_argument("--project-domain", default="default", help="domain of --project given by name (default: default)")
+    parser.add_argument(
+        "--project-domain", default="default", help="domain of --project given by name (default: default)"
+    )
 
 
 def _db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +73,9 @@ def _bootstrap(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _fernet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fernet = sub.add_parser("fernet", help="Fernet token keys").add_subparsers(dest="action", required=True, metavar="ACTION")
+    fernet = sub.add_parser("fernet", help="Fernet token keys").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     fernet.add_parser("setup", help="create the key repository with keys 0 and 1 (no-op if keys exist)").set_defaults(
         handler="fernet_setup"
     )
@@ -98,7 +115,10 @@ def _user(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     set_password.add_argument("--domain", default="default", help="domain of a user given by name (default: default)")
     _password_options(set_password, "STACKLING_USER_PASSWORD")
     set_password.set_defaults(handler="user_set_password", password_env="STACKLING_USER_PASSWORD")
-    for action, enabled, summary in (("disable", False, "disable a user (revokes their tokens)"), ("enable", True, "enable a user")):
+    for action, enabled, summary in (
+        ("disable", False, "disable a user (revokes their tokens)"),
+        ("enable", True, "enable a user"),
+    ):
         toggle = user.add_parser(action, help=summary)
         toggle.add_argument("name", help="user name or id")
         toggle.add_argument("--domain", default="default", help="domain of a user given by name (default: default)")
@@ -106,7 +126,9 @@ def _user(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _role(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    role = sub.add_parser("role", help="roles and grants").add_subparsers(dest="action", required=True, metavar="ACTION")
+    role = sub.add_parser("role", help="roles and grants").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     assign = role.add_parser("assign", help="grant a role to a user or group on a project or domain")
     _grant_options(assign)
     assign.set_defaults(handler="role_assign")
@@ -120,7 +142,9 @@ def _role(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _quota(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    quota = sub.add_parser("quota", help="project quotas").add_subparsers(dest="action", required=True, metavar="ACTION")
+    quota = sub.add_parser("quota", help="project quotas").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     show = quota.add_parser("show", help="limits and usage of a project")
     show.add_argument("project", help="project name or id")
     show.set_defaults(handler="quota_show")
@@ -131,10 +155,12 @@ def _quota(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stackling-manage", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="stackling-manage", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--config", default=os.environ.get("STACKLING_CONFIG", str(DEFAULT_CONFIG_PATH)),
+        "--config",
+        default=os.environ.get("STACKLING_CONFIG", str(DEFAULT_CONFIG_PATH)),
         help="controller configuration file (default: $STACKLING_CONFIG or %s)" % DEFAULT_CONFIG_PATH,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is done to stderr")

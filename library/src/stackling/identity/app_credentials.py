@@ -21,12 +21,19 @@ LOG = logging.getLogger(__name__)
 
 class ApplicationCredentialOps(ServiceBase):
     def create_application_credential(
-        self, ctx: Context, name: str, *, roles: list[str] | None = None,
-        expires_at: datetime | None = None, description: str = "",
+        self,
+        ctx: Context,
+        name: str,
+        *,
+        roles: list[str] | None = None,
+        expires_at: datetime | None = None,
+        description: str = "",
     ) -> NewApplicationCredential:
         """A credential for the caller on the caller's project, with ``roles`` (default: all the
         caller's current roles there). The secret is returned once and stored only as a hash."""
-        self._enforce(ctx, "identity:create_application_credential", {"user_id": ctx.user_id, "project_id": ctx.project_id})
+        self._enforce(
+            ctx, "identity:create_application_credential", {"user_id": ctx.user_id, "project_id": ctx.project_id}
+        )
         if ctx.project_id is None:
             raise ValidationError("application credentials need a project-scoped token")
         name = check_name("application credential", name)
@@ -39,20 +46,38 @@ class ApplicationCredentialOps(ServiceBase):
         secret_hash = self._hasher.hash(secret)
         with self._writing("you already have an application credential named %r" % name) as session:
             row = m.ApplicationCredential(
-                id=m.new_id(), name=name, user_id=ctx.user_id, project_id=ctx.project_id, secret_hash=secret_hash,
-                description=description, expires_at=expires_at, created_at=self._clock(),
+                id=m.new_id(),
+                name=name,
+                user_id=ctx.user_id,
+                project_id=ctx.project_id,
+                secret_hash=secret_hash,
+                description=description,
+                expires_at=expires_at,
+                created_at=self._clock(),
             )
             session.add(row)
             session.flush()
             for role_name in sorted(wanted):
-                session.add(m.ApplicationCredentialRole(application_credential_id=row.id, role_id=lookup.role_row(session, role_name).id))
-            LOG.info("created application credential %s (%s) for user %s on project %s", row.id, name, ctx.user_id, ctx.project_id)
+                session.add(
+                    m.ApplicationCredentialRole(
+                        application_credential_id=row.id, role_id=lookup.role_row(session, role_name).id
+                    )
+                )
+            LOG.info(
+                "created application credential %s (%s) for user %s on project %s",
+                row.id,
+                name,
+                ctx.user_id,
+                ctx.project_id,
+            )
             return NewApplicationCredential(_record(row, sorted(wanted)), secret)
 
     def get_application_credential(self, ctx: Context, credential_id: str) -> ApplicationCredential:
         with self._db.read() as session:
             row = _row(session, credential_id)
-            self._enforce(ctx, "identity:get_application_credential", {"user_id": row.user_id, "project_id": row.project_id})
+            self._enforce(
+                ctx, "identity:get_application_credential", {"user_id": row.user_id, "project_id": row.project_id}
+            )
             return _record(row, _role_names(session, row.id))
 
     def list_application_credentials(self, ctx: Context, user_id: str | None = None) -> list[ApplicationCredential]:
@@ -68,7 +93,9 @@ class ApplicationCredentialOps(ServiceBase):
         """Delete the credential and revoke the tokens it issued."""
         with self._db.write() as session:
             row = _row(session, credential_id)
-            self._enforce(ctx, "identity:delete_application_credential", {"user_id": row.user_id, "project_id": row.project_id})
+            self._enforce(
+                ctx, "identity:delete_application_credential", {"user_id": row.user_id, "project_id": row.project_id}
+            )
             self._revocations.revoke(session, application_credential_id=row.id)
             session.delete(row)
             LOG.info("deleted application credential %s", row.id)
@@ -93,6 +120,11 @@ def _role_names(session: Session, credential_id: str) -> list[str]:
 
 def _record(row: m.ApplicationCredential, roles: list[str]) -> ApplicationCredential:
     return ApplicationCredential(
-        id=row.id, name=row.name, user_id=row.user_id, project_id=row.project_id,
-        description=row.description, roles=tuple(roles), expires_at=row.expires_at,
+        id=row.id,
+        name=row.name,
+        user_id=row.user_id,
+        project_id=row.project_id,
+        description=row.description,
+        roles=tuple(roles),
+        expires_at=row.expires_at,
     )

@@ -68,7 +68,9 @@ class AssignmentOps(ServiceBase):
             if session.get(m.ImpliedRole, (prior_row.id, implied_row.id)) is not None:
                 return False
             if prior_row.id in expand_implied(implication_graph(session), [implied_row.id]):
-                raise Conflict("role %s already implies %s: the implication would be a cycle" % (implied_row.name, prior_row.name))
+                raise Conflict(
+                    "role %s already implies %s: the implication would be a cycle" % (implied_row.name, prior_row.name)
+                )
             session.add(m.ImpliedRole(prior_role_id=prior_row.id, implied_role_id=implied_row.id))
             LOG.info("role %s now implies role %s", prior_row.name, implied_row.name)
             return True
@@ -85,23 +87,41 @@ class AssignmentOps(ServiceBase):
 
     # --- assignments -------------------------------------------------------------------------
     def assign_role(
-        self, ctx: Context, role: str, *, user: str | None = None, group: str | None = None,
-        project: str | None = None, domain: str | None = None,
+        self,
+        ctx: Context,
+        role: str,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
     ) -> bool:
         """Grant ``role`` to a user or group on a project or domain (ids or names); False if already granted."""
-        with self._db.write() as session:
+        with self._writing("the same grant was being made concurrently") as session:
             grant = _resolve(session, role, user, group, project, domain)
             self._enforce(ctx, "identity:create_grant", grant.policy_target)
             key = (grant.type.value, grant.actor_id, grant.target_id, grant.role.id)
             if session.get(m.RoleAssignment, key) is not None:
                 return False
-            session.add(m.RoleAssignment(type=grant.type.value, actor_id=grant.actor_id, target_id=grant.target_id, role_id=grant.role.id))
-            LOG.info("granted role %s to %s %s on %s", grant.role.name, grant.type.value, grant.actor_id, grant.target_id)
+            session.add(
+                m.RoleAssignment(
+                    type=grant.type.value, actor_id=grant.actor_id, target_id=grant.target_id, role_id=grant.role.id
+                )
+            )
+            LOG.info(
+                "granted role %s to %s %s on %s", grant.role.name, grant.type.value, grant.actor_id, grant.target_id
+            )
             return True
 
     def unassign_role(
-        self, ctx: Context, role: str, *, user: str | None = None, group: str | None = None,
-        project: str | None = None, domain: str | None = None,
+        self,
+        ctx: Context,
+        role: str,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
     ) -> bool:
         """Remove a grant; the affected users' tokens on that scope issued until now are revoked."""
         with self._db.write() as session:
@@ -112,17 +132,35 @@ class AssignmentOps(ServiceBase):
             if row is None:
                 return False
             session.delete(row)
-            users = [grant.user_id] if grant.user_id else list(
-                session.scalars(select(m.GroupMembership.user_id).where(m.GroupMembership.group_id == grant.actor_id))
+            users = (
+                [grant.user_id]
+                if grant.user_id
+                else list(
+                    session.scalars(
+                        select(m.GroupMembership.user_id).where(m.GroupMembership.group_id == grant.actor_id)
+                    )
+                )
             )
             for user_id in users:
-                self._revocations.revoke(session, user_id=user_id, project_id=grant.project_id, domain_id=grant.domain_id if grant.project_id is None else None)
-            LOG.info("revoked role %s from %s %s on %s", grant.role.name, grant.type.value, grant.actor_id, grant.target_id)
+                self._revocations.revoke(
+                    session,
+                    user_id=user_id,
+                    project_id=grant.project_id,
+                    domain_id=grant.domain_id if grant.project_id is None else None,
+                )
+            LOG.info(
+                "revoked role %s from %s %s on %s", grant.role.name, grant.type.value, grant.actor_id, grant.target_id
+            )
             return True
 
     def list_role_assignments(
-        self, ctx: Context, *, user: str | None = None, group: str | None = None,
-        project: str | None = None, domain: str | None = None,
+        self,
+        ctx: Context,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
     ) -> list[RoleAssignment]:
         """Direct grants matching the filters that the caller may see."""
         with self._db.read() as session:
@@ -170,11 +208,22 @@ def _resolve(
         project_row = lookup.project_row(session, project)
         kind = AssignmentType.USER_PROJECT if user else AssignmentType.GROUP_PROJECT
         policy_target.update(project_id=project_row.id, domain_id=project_row.domain_id)
-        return _Grant(kind, actor_id, project_row.id, role_row, policy_target, actor_id if user else None, project_row.id, project_row.domain_id)
+        return _Grant(
+            kind,
+            actor_id,
+            project_row.id,
+            role_row,
+            policy_target,
+            actor_id if user else None,
+            project_row.id,
+            project_row.domain_id,
+        )
     domain_row = lookup.domain_row(session, domain or "")
     kind = AssignmentType.USER_DOMAIN if user else AssignmentType.GROUP_DOMAIN
     policy_target.update(domain_id=domain_row.id)
-    return _Grant(kind, actor_id, domain_row.id, role_row, policy_target, actor_id if user else None, None, domain_row.id)
+    return _Grant(
+        kind, actor_id, domain_row.id, role_row, policy_target, actor_id if user else None, None, domain_row.id
+    )
 
 
 def _assignment(session: Session, row: m.RoleAssignment, role_name: str) -> tuple[RoleAssignment, dict[str, Any]]:

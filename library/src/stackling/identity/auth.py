@@ -64,8 +64,13 @@ class Authenticator:
         return self._tokens.issue(user_id, resolved, ("password",), roles)
 
     def application_credential(
-        self, secret: str, *, credential_id: str | None = None, name: str | None = None,
-        username: str | None = None, user_domain: str = "default",
+        self,
+        secret: str,
+        *,
+        credential_id: str | None = None,
+        name: str | None = None,
+        username: str | None = None,
+        user_domain: str = "default",
     ) -> IssuedToken:
         """Authenticate by application credential (its id, or its name and its user's name) and secret."""
         label = credential_id or "%s/%s" % (username, name)
@@ -86,8 +91,12 @@ class Authenticator:
             LOG.warning("application credential authentication failed for %r: %s", label, reason)
             raise AuthenticationFailed(FAILED) from None
         return self._tokens.issue(
-            user_id, resolved, ("application_credential",), roles,
-            application_credential_id=credential_id, not_after=not_after,
+            user_id,
+            resolved,
+            ("application_credential",),
+            roles,
+            application_credential_id=credential_id,
+            not_after=not_after,
         )
 
     def _user_by_password(self, session: Session, username: str, user_domain: str, password: str) -> m.User:

@@ -72,7 +72,9 @@ class Bootstrapper:
             user = self._user(session, domain, request, result)
             grant = (AssignmentType.USER_PROJECT.value, user.id, project.id, roles["admin"].id)
             if session.get(m.RoleAssignment, grant) is None:
-                session.add(m.RoleAssignment(type=grant[0], actor_id=user.id, target_id=project.id, role_id=roles["admin"].id))
+                session.add(
+                    m.RoleAssignment(type=grant[0], actor_id=user.id, target_id=project.id, role_id=roles["admin"].id)
+                )
                 result.changes.append("granted admin to user %s on project %s" % (user.name, project.name))
             result.admin_user_id, result.admin_project_id = user.id, project.id
         for change in result.changes:
@@ -83,7 +85,9 @@ class Bootstrapper:
         domain = session.scalars(select(m.Domain).where(m.Domain.name == name)).first()
         if domain is None:
             domain_id = DEFAULT_DOMAIN_ID if name == DEFAULT_DOMAIN_NAME else m.new_id()
-            domain = m.Domain(id=domain_id, name=name, description="The default domain", enabled=True, created_at=self._clock())
+            domain = m.Domain(
+                id=domain_id, name=name, description="The default domain", enabled=True, created_at=self._clock()
+            )
             session.add(domain)
             session.flush()
             result.changes.append("created domain %s" % name)
@@ -103,8 +107,12 @@ class Bootstrapper:
         project = session.scalars(query).first()
         if project is None:
             project = m.Project(
-                id=m.new_id(), domain_id=domain.id, name=name, description="Bootstrap project for the cloud admin",
-                enabled=True, created_at=self._clock(),
+                id=m.new_id(),
+                domain_id=domain.id,
+                name=name,
+                description="Bootstrap project for the cloud admin",
+                enabled=True,
+                created_at=self._clock(),
             )
             session.add(project)
             session.flush()
@@ -117,8 +125,13 @@ class Bootstrapper:
         now = self._clock()
         if user is None:
             user = m.User(
-                id=m.new_id(), domain_id=domain.id, name=request.admin_username, enabled=True, created_at=now,
-                password_hash=self._hasher.hash(request.admin_password), password_changed_at=now,
+                id=m.new_id(),
+                domain_id=domain.id,
+                name=request.admin_username,
+                enabled=True,
+                created_at=now,
+                password_hash=self._hasher.hash(request.admin_password),
+                password_changed_at=now,
             )
             session.add(user)
             session.flush()

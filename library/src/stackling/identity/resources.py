@@ -40,7 +40,9 @@ class ResourceOps(ServiceBase):
         with self._db.read() as session:
             return [Domain.of(row) for row in session.scalars(select(m.Domain).order_by(m.Domain.name))]
 
-    def update_domain(self, ctx: Context, domain_id: str, *, enabled: bool | None = None, description: str | None = None) -> Domain:
+    def update_domain(
+        self, ctx: Context, domain_id: str, *, enabled: bool | None = None, description: str | None = None
+    ) -> Domain:
         with self._db.write() as session:
             row = lookup.domain_row(session, domain_id)
             self._enforce(ctx, "identity:update_domain", {"domain_id": row.id})
@@ -77,8 +79,12 @@ class ResourceOps(ServiceBase):
             domain = lookup.domain_row(session, domain_id)
             self._enforce(ctx, "identity:create_project", {"domain_id": domain.id})
             row = m.Project(
-                id=m.new_id(), domain_id=domain.id, name=name, description=description,
-                enabled=enabled, created_at=self._clock(),
+                id=m.new_id(),
+                domain_id=domain.id,
+                name=name,
+                description=description,
+                enabled=enabled,
+                created_at=self._clock(),
             )
             session.add(row)
             session.flush()
@@ -120,8 +126,13 @@ class ResourceOps(ServiceBase):
             )
 
     def update_project(
-        self, ctx: Context, project_id: str, *, name: str | None = None,
-        description: str | None = None, enabled: bool | None = None,
+        self,
+        ctx: Context,
+        project_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
     ) -> Project:
         """Change a project; disabling it revokes every token scoped to it."""
         with self._writing("a project named %r already exists in that domain" % name) as session:

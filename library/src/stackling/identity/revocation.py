@@ -57,7 +57,9 @@ class RevocationLog:
     ) -> None:
         """Record an event revoking the matching tokens issued until now (in the caller's transaction)."""
         if not any((user_id, project_id, domain_id, audit_id, application_credential_id)):
-            raise ValidationError("a revocation event must name at least one of user, project, domain, audit id, credential")
+            raise ValidationError(
+                "a revocation event must name at least one of user, project, domain, audit id, credential"
+            )
         now = self._clock()
         session.add(
             m.RevocationEvent(
@@ -72,7 +74,12 @@ class RevocationLog:
         )
         LOG.info(
             "revoked tokens issued before %s: user=%s project=%s domain=%s audit=%s application_credential=%s",
-            now.isoformat(), user_id, project_id, domain_id, audit_id, application_credential_id,
+            now.isoformat(),
+            user_id,
+            project_id,
+            domain_id,
+            audit_id,
+            application_credential_id,
         )
         self.prune(session, now)
 

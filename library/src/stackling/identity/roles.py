@@ -30,7 +30,9 @@ def expand_implied(graph: dict[str, set[str]], role_ids: Iterable[str]) -> set[s
     return result
 
 
-def granted_role_ids(session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None) -> set[str]:
+def granted_role_ids(
+    session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None
+) -> set[str]:
     """Roles granted on the scope to the user directly or through a group (not yet expanded)."""
     if project_id is not None:
         target, user_type, group_type = project_id, AssignmentType.USER_PROJECT, AssignmentType.GROUP_PROJECT
@@ -56,11 +58,15 @@ def role_names(session: Session, role_ids: Iterable[str]) -> frozenset[str]:
     return frozenset(session.scalars(select(m.Role.name).where(m.Role.id.in_(ids))))
 
 
-def effective_role_ids(session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None) -> set[str]:
+def effective_role_ids(
+    session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None
+) -> set[str]:
     granted = granted_role_ids(session, user_id, project_id=project_id, domain_id=domain_id)
     return expand_implied(implication_graph(session), granted)
 
 
-def effective_roles(session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None) -> frozenset[str]:
+def effective_roles(
+    session: Session, user_id: str, *, project_id: str | None = None, domain_id: str | None = None
+) -> frozenset[str]:
     """Names of the user's effective roles on the project or domain."""
     return role_names(session, effective_role_ids(session, user_id, project_id=project_id, domain_id=domain_id))

@@ -84,7 +84,11 @@ class TokenManager:
         token = self._provider.issue(data)
         LOG.info(
             "issued token audit_id=%s user=%s project=%s domain=%s methods=%s",
-            data.audit_id, user_id, scope.project_id, scope.domain_id, ",".join(methods),
+            data.audit_id,
+            user_id,
+            scope.project_id,
+            scope.domain_id,
+            ",".join(methods),
         )
         return IssuedToken(
             token=token,

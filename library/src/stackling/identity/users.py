@@ -38,8 +38,13 @@ class UserOps(ServiceBase):
             self._enforce(ctx, "identity:create_user", {"domain_id": domain.id})
             now = self._clock()
             row = m.User(
-                id=m.new_id(), domain_id=domain.id, name=name, password_hash=password_hash, enabled=enabled,
-                created_at=now, password_changed_at=now if password_hash else None,
+                id=m.new_id(),
+                domain_id=domain.id,
+                name=name,
+                password_hash=password_hash,
+                enabled=enabled,
+                created_at=now,
+                password_changed_at=now if password_hash else None,
             )
             session.add(row)
             session.flush()
@@ -52,7 +57,9 @@ class UserOps(ServiceBase):
             self._enforce(ctx, "identity:get_user", _user_target(row))
             return User.of(row)
 
-    def find_user(self, ctx: Context, name_or_id: str, domain: str | None = None, ignore_missing: bool = True) -> User | None:
+    def find_user(
+        self, ctx: Context, name_or_id: str, domain: str | None = None, ignore_missing: bool = True
+    ) -> User | None:
         try:
             return self.get_user(ctx, name_or_id, domain)
         except NotFound:
@@ -154,7 +161,7 @@ class UserOps(ServiceBase):
 
     def add_user_to_group(self, ctx: Context, user_id: str, group_id: str) -> bool:
         """Make the user a member; False if already one."""
-        with self._db.write() as session:
+        with self._writing("the same membership was being added concurrently") as session:
             group = lookup.group_row(session, group_id)
             self._enforce(ctx, "identity:update_group", _group_target(group))
             user = lookup.user_row(session, user_id)

@@ -91,7 +91,9 @@ class QuotaEngine:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = self._clock()
         statement = insert(m.QuotaUsage).on_conflict_do_nothing(index_elements=["project_id", "resource"])
-        session.execute(statement, [{"project_id": project_id, "resource": r, "in_use": 0, "updated_at": now} for r in resources])
+        session.execute(
+            statement, [{"project_id": project_id, "resource": r, "in_use": 0, "updated_at": now} for r in resources]
+        )
         query = (
             select(m.QuotaUsage)
             .where(m.QuotaUsage.project_id == project_id, m.QuotaUsage.resource.in_(resources))

@@ -78,7 +78,9 @@ class KeyRepository:
             try:
                 fernets.append(Fernet(key_file.read_bytes().strip()))
             except (ValueError, OSError) as exc:
-                raise KeyRepositoryError("fernet key %s is unreadable or not a Fernet key: %s" % (key_file, exc)) from None
+                raise KeyRepositoryError(
+                    "fernet key %s is unreadable or not a Fernet key: %s" % (key_file, exc)
+                ) from None
         LOG.info("fernet: loaded keys %s from %s", indexes, self.path)
         return MultiFernet(fernets), indexes
 
@@ -120,6 +122,7 @@ class KeyRepository:
     def setup(self) -> bool:
         """Create the repository with keys 0 (staged) and 1 (primary). Does nothing if keys exist."""
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.path, 0o700)
         with self._exclusive():
             if self._signature():
                 LOG.info("fernet: key repository %s already set up", self.path)
