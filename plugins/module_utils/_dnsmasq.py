@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """dnsmasq serving DHCP (and DNS) for one tenant network.
 
 Validates and normalises the network description, renders the two files dnsmasq reads

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Network links for the ip_link module: facts, desired state, and the commands between them.
 
 A link is compared as a flat dict whose keys are the module's option paths (``mtu``,

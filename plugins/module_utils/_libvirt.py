@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one gateway to libvirt shared by every libvirt_* module.
 
 Opens the connection (with a clear message when libvirtd is down), looks objects up

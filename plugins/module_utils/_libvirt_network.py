@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """libvirt networks: the user's options <-> a normalised spec <-> libvirt's network XML.
 
 A *spec* is a flat dict over SPEC_KEYS (forward, bridge, stp, delay, mtu, domain, ipv4,

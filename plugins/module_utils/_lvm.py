@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one gateway to LVM shared by every lvm_* module.
 
 Every LVM call goes through the single ``lvm`` binary (``lvm vgs``, ``lvm lvcreate`` ...).

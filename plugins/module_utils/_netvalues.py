@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation and normalisation of network values: interface names, MACs and IP addresses.
 
 Each function raises InvalidInput naming the option, and returns the canonical text form

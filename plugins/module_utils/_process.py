@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Running commands (optionally inside a network namespace) and daemons tracked by a pid file.
 
 There is no init system to lean on: daemons are started by the module, found again through

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Sizes with units, parsed the way libvirt reads them.
 
 Binary units (K, KiB, M, MiB, G, GiB, T, TiB) are powers of 1024; decimal units

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ description:
   - Removing an IPv4 primary address makes the kernel drop the secondaries of the same subnet too; the module
     adds back the listed ones that disappeared that way.
 author:
-  - Stackling developers (@stackling)
+  - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
   - stackling.cloud.netns

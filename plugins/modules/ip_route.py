@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ description:
     in place with C(ip route replace).
   - Multipath routes are not supported; an existing multipath route with the same key is replaced.
 author:
-  - Stackling developers (@stackling)
+  - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
   - stackling.cloud.netns

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ description:
     an active pool is then stopped and, unless O(state=inactive), started again with the new definition.
   - The type of an existing pool is never changed; set O(state=absent) first.
 author:
-  - Stackling developers (@stackling)
+  - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.libvirt
   - stackling.cloud.check_diff

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ description:
     hosts without it (O(activation=false)) only plain LVs can be created, resized and removed,
     while existing LVs of every kind are still reported and can be removed.
 author:
-  - Stackling developers (@stackling)
+  - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
   - stackling.cloud.lvm

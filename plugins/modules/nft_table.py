@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Stackling developers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ description:
     so packets never see a half-applied table and a rejected rule leaves the current table untouched.
 version_added: 0.1.0
 author:
-  - Stackling developers (@stackling)
+  - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
 options:
