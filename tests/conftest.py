@@ -11,14 +11,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support import TEST_PREFIX  # noqa: E402,F401  (re-exported for the test modules)
 from tests.support.collection import ensure_collection_link  # noqa: E402
+from tests.support.netns import netns_factory  # noqa: E402,F401  (a fixture for every suite)
 from tests.support.rig import rig  # noqa: E402
 
 ensure_collection_link()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "build" / "collections"))
-
-# Objects made by tests carry this prefix so a failed run is easy to clean up by hand.
-TEST_PREFIX = "stktest-"
 
 
 @pytest.fixture(scope="session")

@@ -9,45 +9,19 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.collection import ensure_collection_link
+from tests.support.collection import run_module
+from tests.support.netns import NetnsFactory, sh, veth
 
 from ansible_collections.stackling.cloud.plugins.module_utils import _dnsmasq, _process
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
 
 LEASE_SCRIPT = '#!/bin/sh\n[ "$1" = bound ] && echo "LEASE ip=$ip router=$router dns=$dns domain=$domain"\nexit 0\n'
-
-
-def run(module: str, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    """tests.support.collection.run_module, which cannot pass a module option called ``name``
-    (its own first parameter has that name): run the module as a process, return its JSON."""
-    args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        handle.flush()
-        proc = subprocess.run(
-            [sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + module, handle.name],
-            capture_output=True, text=True, timeout=300, check=False,
-            env=dict(os.environ, PYTHONPATH=str(ensure_collection_link())),
-        )
-    try:
-        result: dict[str, Any] = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        raise AssertionError("%s printed no JSON (rc=%s)\n%s\n%s" % (module, proc.returncode, proc.stdout, proc.stderr)) from exc
-    result.setdefault("failed", False)
-    return result
-
-
-def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=check)
 
 
 def dnsmasq_pid(state_dir: Path) -> int | None:
@@ -56,25 +30,19 @@ def dnsmasq_pid(state_dir: Path) -> int | None:
 
 
 @pytest.fixture()
-def lan(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def lan(tmp_path: Path, netns_factory: NetnsFactory) -> Iterator[dict[str, Any]]:
     """Server namespace (veth0 = 10.234.N.1/24) and client namespace (veth1, no address), and a network
     name whose state directory is the default one, /var/lib/stackling/dnsmasq/<name>.
 
-    Afterwards: kills the dnsmasq of that state directory (by verified pid), removes the directory,
-    deletes both namespaces.
+    Afterwards: kills the dnsmasq of that state directory (by verified pid) and removes the directory;
+    netns_factory then deletes both namespaces.
     """
-    server, client = "stktest-" + secrets.token_hex(4), "stktest-" + secrets.token_hex(4)
+    server, client = netns_factory("dhcp"), netns_factory("dhcp")
     net = "10.234.%d" % secrets.randbelow(250)
     network = "stktest-" + secrets.token_hex(4)
     state_dir = Path(_dnsmasq.DEFAULT_STATE_ROOT) / network
     try:
-        for netns in (server, client):
-            sh("ip", "netns", "add", netns)
-            sh("ip", "-n", netns, "link", "set", "lo", "up")
-        sh("ip", "-n", server, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", client)
-        sh("ip", "-n", server, "addr", "add", net + ".1/24", "dev", "veth0")
-        sh("ip", "-n", server, "link", "set", "veth0", "up")
-        sh("ip", "-n", client, "link", "set", "veth1", "up")
+        veth(server, "veth0", client, "veth1", net + ".1/24")
         mac = json.loads(sh("ip", "-n", client, "-j", "link", "show", "dev", "veth1").stdout)[0]["address"]
         script = tmp_path / "lease.sh"
         script.write_text(LEASE_SCRIPT)
@@ -86,8 +54,6 @@ def lan(tmp_path: Path) -> Iterator[dict[str, Any]]:
         if pid:
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(state_dir, ignore_errors=True)
-        for netns in (server, client):
-            sh("ip", "netns", "delete", netns, check=False)
 
 
 def params(lan: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -110,7 +76,7 @@ def dhcp_lease(lan: dict[str, Any]) -> dict[str, str]:
 
 
 def test_lease_reservation_by_sighup_rerun_and_range_change(lan: dict[str, Any]) -> None:
-    started = run("dnsmasq_network", **params(lan))
+    started = run_module("dnsmasq_network", **params(lan))
     assert started["changed"] and started["running"] and not started["failed"], started
     pid = started["pid"]
     assert pid == dnsmasq_pid(lan["state_dir"])
@@ -121,22 +87,22 @@ def test_lease_reservation_by_sighup_rerun_and_range_change(lan: dict[str, Any])
     assert lease["router"] == lan["net"] + ".1" and lease["dns"] == lan["net"] + ".53"
     assert lease["domain"] == "tenant.example"
 
-    again = run("dnsmasq_network", **params(lan))
+    again = run_module("dnsmasq_network", **params(lan))
     assert not again["changed"] and again["pid"] == pid and again["actions"] == [], again
 
     reserved = lan["net"] + ".42"
     reservations = [{"mac": lan["mac"].upper(), "ip": reserved, "hostname": "client1"}]
-    hup = run("dnsmasq_network", diff=True, **params(lan, reservations=reservations))
+    hup = run_module("dnsmasq_network", diff=True, **params(lan, reservations=reservations))
     assert hup["changed"] and hup["actions"] == ["write hosts", "reload"] and hup["pid"] == pid, hup
     assert hup["hosts"] == [{"mac": lan["mac"].lower(), "ip": reserved, "hostname": "client1"}]
     assert list(hup["diff"]["before"]) == ["reservations"] and hup["diff"]["after"]["reservations"] == hup["hosts"]
     assert dhcp_lease(lan)["ip"] == reserved
     assert dnsmasq_pid(lan["state_dir"]) == pid
-    assert not run("dnsmasq_network", **params(lan, reservations=reservations))["changed"]
+    assert not run_module("dnsmasq_network", **params(lan, reservations=reservations))["changed"]
 
     wider = params(lan, reservations=reservations, dhcp_range={"start": lan["net"] + ".100", "end": lan["net"] + ".200",
                                                                "netmask": "255.255.255.0", "lease_time": "1h"})
-    restarted = run("dnsmasq_network", diff=True, **wider)
+    restarted = run_module("dnsmasq_network", diff=True, **wider)
     assert restarted["changed"] and restarted["actions"] == ["stop", "write config", "start"], restarted
     assert restarted["pid"] != pid and restarted["pid"] == dnsmasq_pid(lan["state_dir"])
     assert _process.cmdline(pid) is None
@@ -146,14 +112,14 @@ def test_lease_reservation_by_sighup_rerun_and_range_change(lan: dict[str, Any])
 
 
 def test_check_mode_starts_and_changes_nothing(lan: dict[str, Any]) -> None:
-    planned = run("dnsmasq_network", check=True, diff=True, **params(lan))
+    planned = run_module("dnsmasq_network", check=True, diff=True, **params(lan))
     assert planned["changed"] and planned["actions"] == ["write config", "write hosts", "start"], planned
     assert planned["pid"] is None and not lan["state_dir"].exists()
     assert planned["diff"]["after"]["interface"] == "veth0"
 
-    pid = run("dnsmasq_network", **params(lan))["pid"]
+    pid = run_module("dnsmasq_network", **params(lan))["pid"]
     config = Path(lan["state_dir"] / "dnsmasq.conf").read_text()
-    changed = run("dnsmasq_network", check=True, **params(lan, gateway=lan["net"] + ".254",
+    changed = run_module("dnsmasq_network", check=True, **params(lan, gateway=lan["net"] + ".254",
                                                          reservations=[{"mac": lan["mac"], "ip": lan["net"] + ".7"}]))
     assert changed["changed"] and changed["actions"] == ["stop", "write config", "write hosts", "start"]
     assert {change["name"] for change in changed["changes"]} == {"gateway", "reservations"}
@@ -162,23 +128,23 @@ def test_check_mode_starts_and_changes_nothing(lan: dict[str, Any]) -> None:
 
 
 def test_absent_stops_dnsmasq_and_removes_its_files(lan: dict[str, Any]) -> None:
-    pid = run("dnsmasq_network", **params(lan))["pid"]
-    planned = run("dnsmasq_network", check=True, name=lan["name"], state="absent")
+    pid = run_module("dnsmasq_network", **params(lan))["pid"]
+    planned = run_module("dnsmasq_network", check=True, name=lan["name"], state="absent")
     assert planned["changed"] and dnsmasq_pid(lan["state_dir"]) == pid
 
-    gone = run("dnsmasq_network", diff=True, name=lan["name"], state="absent")
+    gone = run_module("dnsmasq_network", diff=True, name=lan["name"], state="absent")
     assert gone["changed"] and gone["actions"] == ["stop", "remove files"] and not gone["running"], gone
     assert gone["diff"]["after"] == {} and gone["diff"]["before"]["running"] is True
     assert _process.cmdline(pid) is None and not lan["state_dir"].exists()
-    assert not run("dnsmasq_network", name=lan["name"], state="absent")["changed"]
+    assert not run_module("dnsmasq_network", name=lan["name"], state="absent")["changed"]
 
 
 def test_stale_pid_file_never_kills_another_process(lan: dict[str, Any]) -> None:
     lan["state_dir"].mkdir()
     (lan["state_dir"] / "dnsmasq.pid").write_text("%d\n" % os.getpid())
-    started = run("dnsmasq_network", **params(lan))
+    started = run_module("dnsmasq_network", **params(lan))
     assert started["changed"] and started["pid"] != os.getpid() and "stop" not in started["actions"]
-    gone = run("dnsmasq_network", name=lan["name"], state="absent")
+    gone = run_module("dnsmasq_network", name=lan["name"], state="absent")
     assert gone["changed"] and _process.cmdline(started["pid"]) is None
 
 
@@ -196,7 +162,7 @@ def test_stale_pid_file_never_kills_another_process(lan: dict[str, Any]) -> None
 ])
 def test_bad_input_is_explained_and_starts_nothing(lan: dict[str, Any], overrides: dict[str, Any], message: str) -> None:
     text = json.dumps(overrides).replace("NET", lan["net"])
-    result = run("dnsmasq_network", **params(lan, **json.loads(text)))
+    result = run_module("dnsmasq_network", **params(lan, **json.loads(text)))
     assert result["failed"] and result["msg"].startswith(message.replace("NET", lan["net"])), result
     assert dnsmasq_pid(lan["state_dir"]) is None and not lan["state_dir"].exists()
 
@@ -226,6 +192,6 @@ def test_config_round_trips() -> None:
 def test_state_dir_dnsmasq_cannot_reach_is_refused(lan: dict[str, Any], tmp_path: Path) -> None:
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
-    result = run("dnsmasq_network", **params(lan, state_dir=str(private / "state")))
+    result = run_module("dnsmasq_network", **params(lan, state_dir=str(private / "state")))
     assert result["failed"] and result["msg"].startswith("state_dir: %s is not searchable by others" % private), result
     assert not (private / "state").exists()

@@ -2,59 +2,60 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.functional._ipnet import addresses, ip, netns_factory, ping, run  # noqa: F401
+from tests.support.collection import run_module
+from tests.support.netns import NetnsFactory, addresses, ip, ping, veth
 
 
 def veth_in(ns: str) -> None:
     """A veth pair inside ``ns``, both ends up (so IPv6 link-local addresses appear)."""
-    ip(ns, "link", "add", "a0", "type", "veth", "peer", "name", "a1")
-    ip(ns, "link", "set", "a0", "up")
-    ip(ns, "link", "set", "a1", "up")
+    veth(ns, "a0", ns, "a1")
 
 
-def test_add_is_idempotent_and_normalised(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_add_is_idempotent_and_normalised(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipa")
     veth_in(ns)
     want = ["10.233.1.1/24", "FD00:233:0::1/64", "10.233.2.1/24"]
-    added = run("ip_address", diff=True, netns=ns, dev="a0", addresses=want)
+    added = run_module("ip_address", diff=True, netns=ns, dev="a0", addresses=want)
     assert added["changed"] is True, added
     assert added["added"] == ["10.233.1.1/24", "10.233.2.1/24", "fd00:233::1/64"]
     assert added["diff"]["after"]["addresses"][:3] == ["10.233.1.1/24", "10.233.2.1/24", "fd00:233::1/64"]
     assert {"10.233.1.1/24", "10.233.2.1/24", "fd00:233::1/64"} <= set(addresses(ns, "a0"))
-    again = run("ip_address", diff=True, netns=ns, dev="a0", addresses=want)
+    again = run_module("ip_address", diff=True, netns=ns, dev="a0", addresses=want)
     assert again["changed"] is False and again["commands"] == [] and again["diff"] == {"before": {}, "after": {}}, again
 
 
-def test_check_mode_changes_nothing(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_check_mode_changes_nothing(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipa")
     veth_in(ns)
     before = addresses(ns, "a0")
-    planned = run("ip_address", check=True, diff=True, netns=ns, dev="a0", addresses=["10.233.1.1/24"])
+    planned = run_module("ip_address", check=True, diff=True, netns=ns, dev="a0", addresses=["10.233.1.1/24"])
     assert planned["changed"] is True and planned["added"] == ["10.233.1.1/24"]
     assert "10.233.1.1/24" in planned["addresses"]
     assert planned["diff"]["before"]["addresses"] == before
     assert addresses(ns, "a0") == before
 
     ip(ns, "address", "add", "10.233.1.1/24", "dev", "a0")
-    planned = run("ip_address", check=True, netns=ns, dev="a0", addresses=["10.233.1.1/24"], state="absent")
+    planned = run_module("ip_address", check=True, netns=ns, dev="a0", addresses=["10.233.1.1/24"], state="absent")
     assert planned["changed"] is True and planned["removed"] == ["10.233.1.1/24"]
     assert "10.233.1.1/24" in addresses(ns, "a0")
 
 
-def test_absent(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_absent(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipa")
     veth_in(ns)
     ip(ns, "address", "add", "10.233.1.1/24", "dev", "a0")
     ip(ns, "address", "add", "10.233.3.1/24", "dev", "a0")
-    gone = run("ip_address", netns=ns, dev="a0", addresses=["10.233.1.1/24", "10.233.4.4/24"], state="absent")
+    gone = run_module("ip_address", netns=ns, dev="a0", addresses=["10.233.1.1/24", "10.233.4.4/24"], state="absent")
     assert gone["changed"] is True and gone["removed"] == ["10.233.1.1/24"], gone
     assert "10.233.1.1/24" not in addresses(ns, "a0") and "10.233.3.1/24" in addresses(ns, "a0")
-    assert run("ip_address", netns=ns, dev="a0", addresses=["10.233.1.1/24"], state="absent")["changed"] is False
+    assert run_module("ip_address", netns=ns, dev="a0", addresses=["10.233.1.1/24"], state="absent")["changed"] is False
 
 
-def test_exclusive_keeps_ipv6_link_local(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_exclusive_keeps_ipv6_link_local(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipa")
     veth_in(ns)
     for extra in ("10.233.1.1/24", "10.233.1.2/24", "10.233.5.1/16", "fd00:233::9/64"):
@@ -63,25 +64,25 @@ def test_exclusive_keeps_ipv6_link_local(netns_factory) -> None:  # type: ignore
     assert link_local, "the kernel made no IPv6 link-local address on an up veth"
     # 10.233.1.1 is the primary of its subnet: removing it drops the secondary 10.233.1.2 too,
     # which the module must add back.
-    result = run("ip_address", diff=True, netns=ns, dev="a0", addresses=["10.233.1.2/24", "fd00:233::1/64"], exclusive=True)
+    result = run_module("ip_address", diff=True, netns=ns, dev="a0", addresses=["10.233.1.2/24", "fd00:233::1/64"], exclusive=True)
     assert result["changed"] is True, result
     assert result["removed"] == ["10.233.1.1/24", "10.233.5.1/16", "fd00:233::9/64"]
     assert sorted(addresses(ns, "a0")) == sorted(["10.233.1.2/24", "fd00:233::1/64"] + link_local)
     assert result["addresses"] == ["10.233.1.2/24", "fd00:233::1/64"] + link_local
-    again = run("ip_address", netns=ns, dev="a0", addresses=["10.233.1.2/24", "fd00:233::1/64"], exclusive=True)
+    again = run_module("ip_address", netns=ns, dev="a0", addresses=["10.233.1.2/24", "fd00:233::1/64"], exclusive=True)
     assert again["changed"] is False, again
 
-    emptied = run("ip_address", netns=ns, dev="a0", addresses=[], exclusive=True)
+    emptied = run_module("ip_address", netns=ns, dev="a0", addresses=[], exclusive=True)
     assert emptied["changed"] is True and addresses(ns, "a0") == link_local
 
 
-def test_veth_across_namespaces_pings(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_veth_across_namespaces_pings(netns_factory: NetnsFactory) -> None:
     ns1, ns2 = netns_factory("ipa"), netns_factory("ipa")
-    made = run("ip_link", netns=ns1, name="p-one", kind="veth", veth={"peer": "p-two", "peer_netns": ns2}, admin_state="up")
+    made = run_module("ip_link", netns=ns1, name="p-one", kind="veth", veth={"peer": "p-two", "peer_netns": ns2}, admin_state="up")
     assert made["changed"] is True, made
-    assert run("ip_link", netns=ns2, name="p-two", admin_state="up")["changed"] is True
-    assert run("ip_address", netns=ns1, dev="p-one", addresses=["10.233.10.1/24"])["changed"] is True
-    assert run("ip_address", netns=ns2, dev="p-two", addresses=["10.233.10.2/24"])["changed"] is True
+    assert run_module("ip_link", netns=ns2, name="p-two", admin_state="up")["changed"] is True
+    assert run_module("ip_address", netns=ns1, dev="p-one", addresses=["10.233.10.1/24"])["changed"] is True
+    assert run_module("ip_address", netns=ns2, dev="p-two", addresses=["10.233.10.2/24"])["changed"] is True
     assert ping(ns1, "10.233.10.2"), "no ICMP echo reply from %s over the veth" % ns2
     assert ping(ns2, "10.233.10.1")
 
@@ -95,10 +96,10 @@ def test_veth_across_namespaces_pings(netns_factory) -> None:  # type: ignore[no
     ({"dev": "a0", "addresses": ["10.233.1.1/24"], "state": "absent", "exclusive": True}, "exclusive"),
     ({"netns": "stktest-no-such-ns", "dev": "a0", "addresses": ["10.233.1.1/24"]}, "netns"),
 ])
-def test_bad_input_names_the_field(netns_factory, params, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(netns_factory: NetnsFactory, params: dict[str, Any], field: str) -> None:
     ns = netns_factory("ipa")
     veth_in(ns)
-    result = run("ip_address", **dict({"netns": ns}, **params))
+    result = run_module("ip_address", **dict({"netns": ns}, **params))
     assert result["failed"] is True
     assert result["msg"].startswith(field + ": "), result["msg"]
     assert not [a for a in addresses(ns, "a0") if not a.startswith("fe80:")]

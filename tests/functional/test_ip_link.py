@@ -6,17 +6,18 @@ from typing import Any
 
 import pytest
 
-from tests.functional._ipnet import ip, ip_json, link_names, netns_factory, probe_kind, run  # noqa: F401
+from tests.support.collection import run_module
+from tests.support.netns import NetnsFactory, ip, ip_json, link_names, probe_kind
 
 
 def link(ns: str, name: str) -> dict[str, Any]:
     return ip_json(ns, "link", "show", "dev", name)[0]
 
 
-def test_bridge_create_is_idempotent(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_bridge_create_is_idempotent(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
     params = dict(netns=ns, name="br-t1", kind="bridge", mtu=1400, admin_state="up", alias="tenant one")
-    created = run("ip_link", diff=True, **params)
+    created = run_module("ip_link", diff=True, **params)
     assert created["changed"] is True, created
     assert created["diff"]["before"] == {}
     assert created["diff"]["after"] == {"name": "br-t1", "kind": "bridge", "mtu": 1400, "admin_state": "up", "alias": "tenant one"}
@@ -25,19 +26,19 @@ def test_bridge_create_is_idempotent(netns_factory) -> None:  # type: ignore[no-
     facts = created["link"]
     assert facts["kind"] == "bridge" and facts["mtu"] == 1400 and facts["admin_state"] == "up" and facts["netns"] == ns
 
-    again = run("ip_link", diff=True, **params)
+    again = run_module("ip_link", diff=True, **params)
     assert again["changed"] is False and again["commands"] == [] and again["changes"] == [], again
     assert again["link"]["ifindex"] == facts["ifindex"]
 
 
-def test_check_mode_changes_nothing(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_check_mode_changes_nothing(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    planned = run("ip_link", check=True, diff=True, netns=ns, name="br-t1", kind="bridge", mtu=1400)
+    planned = run_module("ip_link", check=True, diff=True, netns=ns, name="br-t1", kind="bridge", mtu=1400)
     assert planned["changed"] is True and planned["link"]["mtu"] == 1400
     assert "br-t1" not in link_names(ns)
 
-    run("ip_link", netns=ns, name="br-t1", kind="bridge", mtu=1400)
-    planned = run("ip_link", check=True, diff=True, netns=ns, name="br-t1", kind="bridge", mtu=1300, admin_state="up")
+    run_module("ip_link", netns=ns, name="br-t1", kind="bridge", mtu=1400)
+    planned = run_module("ip_link", check=True, diff=True, netns=ns, name="br-t1", kind="bridge", mtu=1300, admin_state="up")
     assert planned["changed"] is True
     assert planned["diff"] == {"before": {"mtu": 1400, "admin_state": "down"}, "after": {"mtu": 1300, "admin_state": "up"}}
     assert {c["name"] for c in planned["changes"]} == {"mtu", "admin_state"}
@@ -45,15 +46,15 @@ def test_check_mode_changes_nothing(netns_factory) -> None:  # type: ignore[no-u
     raw = link(ns, "br-t1")
     assert raw["mtu"] == 1400 and "UP" not in raw["flags"]
 
-    planned = run("ip_link", check=True, netns=ns, name="br-t1", state="absent")
+    planned = run_module("ip_link", check=True, netns=ns, name="br-t1", state="absent")
     assert planned["changed"] is True and "br-t1" in link_names(ns)
 
 
-def test_in_place_changes_keep_the_link(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_in_place_changes_keep_the_link(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    run("ip_link", netns=ns, name="br-t1", kind="bridge")
-    run("ip_link", netns=ns, name="br-t2", kind="bridge")
-    made = run("ip_link", netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"}, master="br-t1")
+    run_module("ip_link", netns=ns, name="br-t1", kind="bridge")
+    run_module("ip_link", netns=ns, name="br-t2", kind="bridge")
+    made = run_module("ip_link", netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"}, master="br-t1")
     ifindex = made["link"]["ifindex"]
     assert link(ns, "v-a")["master"] == "br-t1"
 
@@ -62,120 +63,120 @@ def test_in_place_changes_keep_the_link(netns_factory) -> None:  # type: ignore[
         {"address": "02:00:0A:E9:00:01"}, {"alias": "port a"}, {"master": ""},
     ]
     for change in steps:
-        result = run("ip_link", diff=True, netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"}, **change)
+        result = run_module("ip_link", diff=True, netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"}, **change)
         assert result["changed"] is True, (change, result)
         assert list(result["diff"]["after"]) == list(change), result["diff"]
-        assert run("ip_link", netns=ns, name="v-a", **change)["changed"] is False, change
+        assert run_module("ip_link", netns=ns, name="v-a", **change)["changed"] is False, change
     raw = link(ns, "v-a")
     assert raw["ifindex"] == ifindex and raw["mtu"] == 1280 and raw["address"] == "02:00:0a:e9:00:01"
     assert "master" not in raw and "UP" not in raw["flags"] and raw["ifalias"] == "port a"
 
 
-def test_existing_link_without_kind(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_existing_link_without_kind(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
     ip(ns, "link", "set", "lo", "down")
-    result = run("ip_link", netns=ns, name="lo", admin_state="up")
+    result = run_module("ip_link", netns=ns, name="lo", admin_state="up")
     assert result["changed"] is True and result["link"]["kind"] is None
     assert "UP" in link(ns, "lo")["flags"]
-    missing = run("ip_link", netns=ns, name="nothere", mtu=1400)
+    missing = run_module("ip_link", netns=ns, name="nothere", mtu=1400)
     assert missing["failed"] is True and missing["msg"].startswith("kind: is required"), missing
 
 
-def test_vxlan_in_place_and_recreation(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_vxlan_in_place_and_recreation(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    run("ip_link", netns=ns, name="under0", kind="veth", veth={"peer": "under1"})
+    run_module("ip_link", netns=ns, name="under0", kind="veth", veth={"peer": "under1"})
     vx: dict[str, Any] = {"id": 4242, "local": "10.233.9.1", "dev": "under0", "learning": False}
-    made = run("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=vx)
+    made = run_module("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=vx)
     assert made["changed"] is True, made
     data = link(ns, "vx-t1")["linkinfo"]["info_data"]
     assert (data["id"], data["local"], data["link"], data["port"], data["learning"]) == (4242, "10.233.9.1", "under0", 4789, False)
-    assert run("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=vx)["changed"] is False
+    assert run_module("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=vx)["changed"] is False
 
-    changed = run("ip_link", diff=True, netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, learning=True, remote="10.233.9.2"))
+    changed = run_module("ip_link", diff=True, netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, learning=True, remote="10.233.9.2"))
     assert changed["changed"] is True and changed["diff"]["after"] == {"vxlan.learning": True, "vxlan.remote": "10.233.9.2"}
     data = link(ns, "vx-t1")["linkinfo"]["info_data"]
     assert data["learning"] is True and data["remote"] == "10.233.9.2"
     assert link(ns, "vx-t1")["ifindex"] == made["link"]["ifindex"]
-    unset = run("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, learning=True))
+    unset = run_module("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, learning=True))
     assert unset["changed"] is True and "remote" not in link(ns, "vx-t1")["linkinfo"]["info_data"]
 
-    refused = run("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, id=4243))
+    refused = run_module("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, id=4243))
     assert refused["failed"] is True and refused["msg"].startswith("vxlan.id: cannot be changed"), refused
     assert "recreate: true" in refused["msg"]
     assert link(ns, "vx-t1")["linkinfo"]["info_data"]["id"] == 4242
 
-    rebuilt = run("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, id=4243, dstport=8472), recreate=True)
+    rebuilt = run_module("ip_link", netns=ns, name="vx-t1", kind="vxlan", vxlan=dict(vx, id=4243, dstport=8472), recreate=True)
     assert rebuilt["changed"] is True, rebuilt
     data = link(ns, "vx-t1")["linkinfo"]["info_data"]
     assert (data["id"], data["port"]) == (4243, 8472)
 
 
-def test_kind_change_needs_recreate(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_kind_change_needs_recreate(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    run("ip_link", netns=ns, name="x-t1", kind="bridge")
-    refused = run("ip_link", netns=ns, name="x-t1", kind="tap")
+    run_module("ip_link", netns=ns, name="x-t1", kind="bridge")
+    refused = run_module("ip_link", netns=ns, name="x-t1", kind="tap")
     assert refused["failed"] is True and refused["msg"].startswith("kind: cannot be changed"), refused
     assert link(ns, "x-t1")["linkinfo"]["info_kind"] == "bridge"
-    rebuilt = run("ip_link", netns=ns, name="x-t1", kind="tap", recreate=True, admin_state="up")
+    rebuilt = run_module("ip_link", netns=ns, name="x-t1", kind="tap", recreate=True, admin_state="up")
     assert rebuilt["changed"] is True and rebuilt["link"]["kind"] == "tap", rebuilt
     assert link(ns, "x-t1")["linkinfo"]["info_data"]["type"] == "tap"
 
 
-def test_veth_peer_in_other_namespace(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_veth_peer_in_other_namespace(netns_factory: NetnsFactory) -> None:
     ns1, ns2 = netns_factory("ipl"), netns_factory("ipl")
-    made = run("ip_link", netns=ns1, name="v-one", kind="veth", veth={"peer": "v-two", "peer_netns": ns2})
+    made = run_module("ip_link", netns=ns1, name="v-one", kind="veth", veth={"peer": "v-two", "peer_netns": ns2})
     assert made["link"]["veth"] == {"peer": "v-two", "peer_netns": ns2}, made
     assert "v-two" in link_names(ns2) and "v-two" not in link_names(ns1)
-    other_end = run("ip_link", netns=ns2, name="v-two", kind="veth", veth={"peer": "v-one", "peer_netns": ns1})
+    other_end = run_module("ip_link", netns=ns2, name="v-two", kind="veth", veth={"peer": "v-one", "peer_netns": ns1})
     assert other_end["changed"] is False, other_end
-    moved = run("ip_link", netns=ns1, name="v-one", kind="veth", veth={"peer": "v-two"})
+    moved = run_module("ip_link", netns=ns1, name="v-one", kind="veth", veth={"peer": "v-two"})
     assert moved["failed"] is True and moved["msg"].startswith("veth.peer_netns: cannot be changed"), moved
 
 
-def test_tap_enslaved_to_bridge(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_tap_enslaved_to_bridge(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    run("ip_link", netns=ns, name="br-t1", kind="bridge", admin_state="up")
-    tap = run("ip_link", netns=ns, name="tap-t1", kind="tap", master="br-t1", admin_state="up", mtu=1450)
+    run_module("ip_link", netns=ns, name="br-t1", kind="bridge", admin_state="up")
+    tap = run_module("ip_link", netns=ns, name="tap-t1", kind="tap", master="br-t1", admin_state="up", mtu=1450)
     assert tap["changed"] is True and tap["link"]["kind"] == "tap" and tap["link"]["master"] == "br-t1", tap
-    assert run("ip_link", netns=ns, name="tap-t1", kind="tap", master="br-t1", admin_state="up", mtu=1450)["changed"] is False
+    assert run_module("ip_link", netns=ns, name="tap-t1", kind="tap", master="br-t1", admin_state="up", mtu=1450)["changed"] is False
 
 
-def test_delete(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_delete(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    run("ip_link", netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"})
-    wrong = run("ip_link", netns=ns, name="v-a", kind="bridge", state="absent")
+    run_module("ip_link", netns=ns, name="v-a", kind="veth", veth={"peer": "v-b"})
+    wrong = run_module("ip_link", netns=ns, name="v-a", kind="bridge", state="absent")
     assert wrong["failed"] is True and wrong["msg"].startswith("kind: "), wrong
-    gone = run("ip_link", diff=True, netns=ns, name="v-a", state="absent")
+    gone = run_module("ip_link", diff=True, netns=ns, name="v-a", state="absent")
     assert gone["changed"] is True and gone["link"] is None
     assert gone["diff"] == {"before": {"name": "v-a", "kind": "veth"}, "after": {}}
     assert "v-a" not in link_names(ns) and "v-b" not in link_names(ns)
-    assert run("ip_link", netns=ns, name="v-a", state="absent")["changed"] is False
+    assert run_module("ip_link", netns=ns, name="v-a", state="absent")["changed"] is False
 
 
-def test_failure_after_add_leaves_nothing(netns_factory) -> None:  # type: ignore[no-untyped-def]
+def test_failure_after_add_leaves_nothing(netns_factory: NetnsFactory) -> None:
     ns = netns_factory("ipl")
-    result = run("ip_link", netns=ns, name="br-big", kind="bridge", mtu=70000)
+    result = run_module("ip_link", netns=ns, name="br-big", kind="bridge", mtu=70000)
     assert result["failed"] is True and result["rc"] != 0 and result["stderr"], result
     assert "br-big" not in link_names(ns)
 
 
 @pytest.mark.parametrize("kind", ["dummy", "vlan"])
-def test_probed_kinds(netns_factory, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_probed_kinds(netns_factory: NetnsFactory, kind: str) -> None:
     ns = netns_factory("ipl")
     missing = probe_kind(ns, kind)
     if missing is not None:
-        result = run("ip_link", netns=ns, name="k-t1", kind=kind, **({"vlan": {"id": 10, "parent": "lo"}} if kind == "vlan" else {}))
+        result = run_module("ip_link", netns=ns, name="k-t1", kind=kind, **({"vlan": {"id": 10, "parent": "lo"}} if kind == "vlan" else {}))
         assert result["failed"] is True and result["msg"].startswith("kind: the kernel cannot create"), result
         assert "k-t1" not in link_names(ns)
         pytest.skip("kernel has no 8021q: %s" % missing if kind == "vlan" else "kernel has no %s driver: %s" % (kind, missing))
-    run("ip_link", netns=ns, name="br-t1", kind="bridge")
+    run_module("ip_link", netns=ns, name="br-t1", kind="bridge")
     extra = {"vlan": {"id": 10, "parent": "br-t1"}} if kind == "vlan" else {}
-    made = run("ip_link", netns=ns, name="k-t1", kind=kind, mtu=1400, **extra)
+    made = run_module("ip_link", netns=ns, name="k-t1", kind=kind, mtu=1400, **extra)
     assert made["changed"] is True and made["link"]["kind"] == kind, made
-    assert run("ip_link", netns=ns, name="k-t1", kind=kind, mtu=1400, **extra)["changed"] is False
+    assert run_module("ip_link", netns=ns, name="k-t1", kind=kind, mtu=1400, **extra)["changed"] is False
     if kind == "vlan":
         assert made["link"]["vlan"] == {"id": 10, "parent": "br-t1"}
-        refused = run("ip_link", netns=ns, name="k-t1", kind=kind, vlan={"id": 11, "parent": "br-t1"})
+        refused = run_module("ip_link", netns=ns, name="k-t1", kind=kind, vlan={"id": 11, "parent": "br-t1"})
         assert refused["failed"] is True and refused["msg"].startswith("vlan.id: cannot be changed"), refused
 
 
@@ -191,15 +192,15 @@ def test_probed_kinds(netns_factory, kind: str) -> None:  # type: ignore[no-unty
     ({"name": "t1", "kind": "veth", "veth": {"peer": "t2", "peer_netns": "stktest-nosuch-ns"}}, "veth.peer_netns"),
     ({"name": "t1", "kind": "veth", "veth": {"peer": "lo"}}, "veth.peer"),
 ])
-def test_bad_input_names_the_field(netns_factory, params: dict[str, Any], field: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(netns_factory: NetnsFactory, params: dict[str, Any], field: str) -> None:
     ns = netns_factory("ipl")
-    result = run("ip_link", netns=ns, **params)
+    result = run_module("ip_link", netns=ns, **params)
     assert result["failed"] is True
     assert result["msg"].startswith(field + ": "), result["msg"]
     assert link_names(ns) == ["lo"]
 
 
 def test_unknown_netns() -> None:
-    result = run("ip_link", netns="stktest-no-such-ns", name="br0", kind="bridge")
+    result = run_module("ip_link", netns="stktest-no-such-ns", name="br0", kind="bridge")
     assert result["failed"] is True
     assert result["msg"].startswith("netns: network namespace 'stktest-no-such-ns' does not exist"), result["msg"]

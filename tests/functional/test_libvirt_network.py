@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -14,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_PREFIX
-from tests.support.collection import ensure_collection_link
+from tests.support.collection import run_module
 from tests.support.rig import netns_exec
 
 DNSMASQ_DIR = Path("/var/lib/libvirt/dnsmasq")
@@ -24,28 +20,7 @@ H3 = {"mac": "52:54:00:23:10:03", "ip": "10.231.10.13", "name": "cache1"}
 
 
 def run_net(check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    """Run the module as a separate process, as tests.support.collection.run_module does.
-
-    run_module cannot be used here: its own first parameter is called ``name``, which collides
-    with this module's ``name`` option.
-    """
-    root = ensure_collection_link()
-    args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules.libvirt_network", handle.name],
-            capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=300, check=False,
-        )
-    finally:
-        os.unlink(handle.name)
-    try:
-        result: dict[str, Any] = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        raise AssertionError("no JSON (rc=%s)\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr)) from exc
-    result.setdefault("failed", False)
-    return result
+    return run_module("libvirt_network", check=check, diff=diff, **params)
 
 
 def nat_params(name: str, third: int = 10, hosts: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_PREFIX
-from tests.functional.storage_support import run
+from tests.support.collection import run_module
 
 
 
 def pool_module(check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    return run("libvirt_pool", check=check, diff=diff, **params)
+    return run_module("libvirt_pool", check=check, diff=diff, **params)
 
 
 def lookup(conn, name):  # type: ignore[no-untyped-def]

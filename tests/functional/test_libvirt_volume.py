@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_PREFIX
-from tests.functional.storage_support import run
+from tests.support.collection import run_module
 
 MiB = 1024 * 1024
 
@@ -28,7 +28,7 @@ def has_device_mapper() -> bool:
 
 
 def volume_module(check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    return run("libvirt_volume", check=check, diff=diff, **params)
+    return run_module("libvirt_volume", check=check, diff=diff, **params)
 
 
 def qemu_img_info(path: str | Path) -> dict[str, Any]:

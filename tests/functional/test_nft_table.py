@@ -3,73 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.collection import ensure_collection_link
+from tests.support.collection import run_module
+from tests.support.netns import NetnsFactory, ping, sh, veth
 
 from ansible_collections.stackling.cloud.plugins.module_utils import _nft
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
 
 
-def run(module: str, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    """tests.support.collection.run_module, which cannot pass a module option called ``name``
-    (its own first parameter has that name): run the module as a process, return its JSON."""
-    args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
-        handle.flush()
-        proc = subprocess.run(
-            [sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + module, handle.name],
-            capture_output=True, text=True, timeout=300, check=False,
-            env=dict(os.environ, PYTHONPATH=str(ensure_collection_link())),
-        )
-    try:
-        result: dict[str, Any] = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        raise AssertionError("%s printed no JSON (rc=%s)\n%s\n%s" % (module, proc.returncode, proc.stdout, proc.stderr)) from exc
-    result.setdefault("failed", False)
-    return result
-
-
-def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=check)
-
-
 @pytest.fixture()
-def netns() -> Iterator[Callable[[], str]]:
-    """Makes stktest-<hex> network namespaces (lo up); deletes them, and all in them, afterwards."""
-    made: list[str] = []
-
-    def make() -> str:
-        name = "stktest-" + secrets.token_hex(4)
-        sh("ip", "netns", "add", name)
-        made.append(name)
-        sh("ip", "-n", name, "link", "set", "lo", "up")
-        return name
-
-    yield make
-    for name in made:
-        sh("ip", "netns", "delete", name, check=False)
-
-
-@pytest.fixture()
-def pair(netns: Callable[[], str]) -> dict[str, str]:
+def pair(netns_factory: NetnsFactory) -> dict[str, str]:
     """Two namespaces joined by a veth pair: a (veth0, .1/24) and b (veth1, .2/24)."""
-    a, b = netns(), netns()
+    a, b = netns_factory("nft"), netns_factory("nft")
     net = "10.234.%d" % secrets.randbelow(250)
-    sh("ip", "-n", a, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b)
-    sh("ip", "-n", a, "addr", "add", net + ".1/24", "dev", "veth0")
-    sh("ip", "-n", b, "addr", "add", net + ".2/24", "dev", "veth1")
-    sh("ip", "-n", a, "link", "set", "veth0", "up")
-    sh("ip", "-n", b, "link", "set", "veth1", "up")
+    veth(a, "veth0", b, "veth1", net + ".1/24", net + ".2/24")
     return {"a": a, "b": b, "a_ip": net + ".1", "b_ip": net + ".2"}
 
 
@@ -82,60 +33,52 @@ def table_text(ns: str, family: str, name: str) -> str:
     return sh("ip", "netns", "exec", ns, "nft", "-s", "list", "table", family, name).stdout
 
 
-def ping(src_ns: str, dst: str) -> bool:
-    return sh("ip", "netns", "exec", src_ns, "busybox", "ping", "-c", "1", "-W", "1", dst, check=False).returncode == 0
-
-
-def pings_eventually(src_ns: str, dst: str, tries: int = 5) -> bool:
-    return any(ping(src_ns, dst) for _ in range(tries))
-
-
 FILTER = [{
     "name": "input", "hook": "input", "policy": "drop",
     "rules": ["ct state established,related accept", 'iifname "lo" accept', "tcp dport { 22, 80 } accept"],
 }]
 
 
-def test_create_check_mode_idempotence_diff_and_remove(netns: Callable[[], str]) -> None:
-    ns = netns()
-    planned = run("nft_table", check=True, diff=True, name="guard", netns=ns, chains=FILTER)
+def test_create_check_mode_idempotence_diff_and_remove(netns_factory: NetnsFactory) -> None:
+    ns = netns_factory("nft")
+    planned = run_module("nft_table", check=True, diff=True, name="guard", netns=ns, chains=FILTER)
     assert planned["changed"] and not planned["failed"], planned
     assert "tcp dport { 22, 80 } accept" in planned["diff"]["after"] and planned["diff"]["before"] == ""
     assert tables(ns) == []
 
-    created = run("nft_table", name="guard", netns=ns, chains=FILTER)
+    created = run_module("nft_table", name="guard", netns=ns, chains=FILTER)
     assert created["changed"], created
     assert tables(ns) == ["inet guard"]
     assert created["text"] == table_text(ns, "inet", "guard")
     assert {"table": {"family": "inet", "name": "guard"}} in created["nftables"]
     assert not any("handle" in body for obj in created["nftables"] for body in obj.values())
 
-    again = run("nft_table", name="guard", netns=ns, chains=FILTER)
+    again = run_module("nft_table", name="guard", netns=ns, chains=FILTER)
     assert not again["changed"] and "script" not in again, again
 
-    gone = run("nft_table", check=True, name="guard", netns=ns, state="absent")
+    gone = run_module("nft_table", check=True, name="guard", netns=ns, state="absent")
     assert gone["changed"] and tables(ns) == ["inet guard"]
-    gone = run("nft_table", diff=True, name="guard", netns=ns, state="absent")
+    gone = run_module("nft_table", diff=True, name="guard", netns=ns, state="absent")
     assert gone["changed"] and gone["diff"]["after"] == "" and "chain input" in gone["diff"]["before"]
     assert tables(ns) == []
-    assert not run("nft_table", name="guard", netns=ns, state="absent")["changed"]
+    assert not run_module("nft_table", name="guard", netns=ns, state="absent")["changed"]
 
 
-def test_modify_a_rule_shows_diff_and_check_mode_keeps_the_old_one(netns: Callable[[], str]) -> None:
-    ns = netns()
-    assert run("nft_table", name="guard", netns=ns, chains=FILTER)["changed"]
+def test_modify_a_rule_shows_diff_and_check_mode_keeps_the_old_one(netns_factory: NetnsFactory) -> None:
+    ns = netns_factory("nft")
+    assert run_module("nft_table", name="guard", netns=ns, chains=FILTER)["changed"]
     chains = [dict(FILTER[0], rules=FILTER[0]["rules"][:2] + ["tcp dport 443 accept"])]
 
-    planned = run("nft_table", check=True, diff=True, name="guard", netns=ns, chains=chains)
+    planned = run_module("nft_table", check=True, diff=True, name="guard", netns=ns, chains=chains)
     assert planned["changed"]
     assert "tcp dport { 22, 80 } accept" in planned["diff"]["before"]
     assert "tcp dport 443 accept" in planned["diff"]["after"]
     assert "tcp dport { 22, 80 }" in table_text(ns, "inet", "guard")
 
-    changed = run("nft_table", diff=True, name="guard", netns=ns, chains=chains)
+    changed = run_module("nft_table", diff=True, name="guard", netns=ns, chains=chains)
     assert changed["changed"] and "tcp dport 443 accept" in table_text(ns, "inet", "guard")
     assert "dport { 22, 80 }" not in table_text(ns, "inet", "guard")
-    assert not run("nft_table", name="guard", netns=ns, chains=chains)["changed"]
+    assert not run_module("nft_table", name="guard", netns=ns, chains=chains)["changed"]
 
 
 @pytest.mark.parametrize("written, other_form", [
@@ -152,24 +95,24 @@ def test_canonical_and_non_canonical_forms_are_idempotent(pair: dict[str, str], 
     def chains(rule: str, priority: Any = None) -> list[dict[str, Any]]:
         return [{"name": "c", "type": chain_type, "hook": hook, "priority": priority, "rules": [rule]}]
 
-    assert run("nft_table", name="forms", netns=ns, chains=chains(written))["changed"]
+    assert run_module("nft_table", name="forms", netns=ns, chains=chains(written))["changed"]
     for rule in (written, other_form):
-        result = run("nft_table", name="forms", netns=ns, chains=chains(rule))
+        result = run_module("nft_table", name="forms", netns=ns, chains=chains(rule))
         assert not result["changed"] and not result["failed"], (rule, result)
     default = 0 if chain_type == "filter" else (-100 if hook == "prerouting" else 100)
     named = {0: "filter", -100: "dstnat", 100: "srcnat"}[default]
     for priority in (default, str(default), named):
-        assert not run("nft_table", name="forms", netns=ns, chains=chains(written, priority))["changed"], priority
+        assert not run_module("nft_table", name="forms", netns=ns, chains=chains(written, priority))["changed"], priority
 
 
 def test_drop_rule_stops_ping_and_removing_it_restores_it(pair: dict[str, str]) -> None:
-    assert pings_eventually(pair["a"], pair["b_ip"])
+    assert ping(pair["a"], pair["b_ip"])
     chains = [{"name": "input", "hook": "input", "rules": ["ip saddr %s icmp type echo-request drop" % pair["a_ip"]]}]
-    assert run("nft_table", name="guard", family="ip", netns=pair["b"], chains=chains)["changed"]
-    assert not ping(pair["a"], pair["b_ip"])
+    assert run_module("nft_table", name="guard", family="ip", netns=pair["b"], chains=chains)["changed"]
+    assert not ping(pair["a"], pair["b_ip"], deadline=1)
 
-    assert run("nft_table", name="guard", family="ip", netns=pair["b"], state="absent")["changed"]
-    assert pings_eventually(pair["a"], pair["b_ip"])
+    assert run_module("nft_table", name="guard", family="ip", netns=pair["b"], state="absent")["changed"]
+    assert ping(pair["a"], pair["b_ip"])
 
 
 def test_snat_and_dnat_table_loads(pair: dict[str, str]) -> None:
@@ -179,47 +122,47 @@ def test_snat_and_dnat_table_loads(pair: dict[str, str]) -> None:
         {"name": "postrouting", "type": "nat", "hook": "postrouting",
          "rules": ['ip saddr 10.0.0.0/24 oif "veth0" masquerade']},
     ]
-    result = run("nft_table", name="router", family="ip", netns=ns, chains=chains)
+    result = run_module("nft_table", name="router", family="ip", netns=ns, chains=chains)
     assert result["changed"] and not result["failed"], result
     text = table_text(ns, "ip", "router")
     assert "dnat to 10.0.0.5" in text and 'oif "veth0" masquerade' in text
     assert "type nat hook prerouting priority dstnat" in text
-    assert not run("nft_table", name="router", family="ip", netns=ns, chains=chains)["changed"]
+    assert not run_module("nft_table", name="router", family="ip", netns=ns, chains=chains)["changed"]
 
 
 def test_netdev_ingress_on_a_device_and_named_priorities(pair: dict[str, str]) -> None:
     ns = pair["a"]
     ingress = [{"name": "in", "hook": "ingress", "device": "veth0", "priority": "filter",
                 "rules": ["ip saddr 192.0.2.1 drop"]}]
-    assert run("nft_table", name="edge", family="netdev", netns=ns, chains=ingress)["changed"]
+    assert run_module("nft_table", name="edge", family="netdev", netns=ns, chains=ingress)["changed"]
     assert 'hook ingress device "veth0"' in table_text(ns, "netdev", "edge")
-    assert not run("nft_table", name="edge", family="netdev", netns=ns, chains=ingress)["changed"]
+    assert not run_module("nft_table", name="edge", family="netdev", netns=ns, chains=ingress)["changed"]
     nat = [{"name": "post", "type": "nat", "hook": "postrouting", "priority": "srcnat + 10", "rules": ["masquerade"]}]
-    assert run("nft_table", name="outbound", family="ip", netns=ns, chains=nat)["changed"]
-    assert not run("nft_table", name="outbound", family="ip", netns=ns, chains=[dict(nat[0], priority=110)])["changed"]
+    assert run_module("nft_table", name="outbound", family="ip", netns=ns, chains=nat)["changed"]
+    assert not run_module("nft_table", name="outbound", family="ip", netns=ns, chains=[dict(nat[0], priority=110)])["changed"]
 
 
-def test_sets_and_regular_chains(netns: Callable[[], str]) -> None:
-    ns = netns()
+def test_sets_and_regular_chains(netns_factory: NetnsFactory) -> None:
+    ns = netns_factory("nft")
     sets = [{"name": "admins", "type": "ipv4_addr", "flags": ["interval"], "elements": ["192.0.2.0/24", "10.1.1.1"]},
             {"name": "ports", "type": "inet_service", "elements": ["22", "443"]}]
     chains = [{"name": "input", "hook": "input", "rules": ["jump admin"]},
               {"name": "admin", "rules": ["ip saddr @admins tcp dport @ports counter accept"]}]
-    assert run("nft_table", name="lists", netns=ns, chains=chains, sets=sets)["changed"]
+    assert run_module("nft_table", name="lists", netns=ns, chains=chains, sets=sets)["changed"]
     reordered = [dict(sets[0], elements=["10.1.1.1", "192.0.2.0/24"]), sets[1]]
-    assert not run("nft_table", name="lists", netns=ns, chains=list(reversed(chains)), sets=reordered[::-1])["changed"]
+    assert not run_module("nft_table", name="lists", netns=ns, chains=list(reversed(chains)), sets=reordered[::-1])["changed"]
     more = [sets[0], dict(sets[1], elements=["22", "443", "8443"])]
-    assert run("nft_table", name="lists", netns=ns, chains=chains, sets=more)["changed"]
+    assert run_module("nft_table", name="lists", netns=ns, chains=chains, sets=more)["changed"]
     assert "22, 443, 8443" in table_text(ns, "inet", "lists")
 
 
-def test_invalid_rule_names_chain_and_index_and_applies_nothing(netns: Callable[[], str]) -> None:
-    ns = netns()
-    assert run("nft_table", name="guard", netns=ns, chains=FILTER)["changed"]
+def test_invalid_rule_names_chain_and_index_and_applies_nothing(netns_factory: NetnsFactory) -> None:
+    ns = netns_factory("nft")
+    assert run_module("nft_table", name="guard", netns=ns, chains=FILTER)["changed"]
     before = table_text(ns, "inet", "guard")
     chains = FILTER + [{"name": "output", "hook": "output", "rules": ["accept", "ip daddr 10.0.0.1 accept",
                                                                       "ip daddr 10.0.0.300 drop"]}]
-    result = run("nft_table", name="guard", netns=ns, chains=chains)
+    result = run_module("nft_table", name="guard", netns=ns, chains=chains)
     assert result["failed"] and result["field"] == "chains[1].rules[2]", result
     assert "rule 2 of chain output" in result["msg"] and "10.0.0.300" in result["msg"]
     assert "Error:" in result["msg"]
@@ -231,22 +174,22 @@ def test_invalid_rule_names_chain_and_index_and_applies_nothing(netns: Callable[
     ("accept } table ip evil { chain x { drop", "unbalanced"),
     ("accept\ndrop", "several lines"),
 ])
-def test_rules_cannot_escape_their_chain(netns: Callable[[], str], rule: str, message: str) -> None:
-    ns = netns()
-    result = run("nft_table", name="guard", netns=ns, chains=[{"name": "c", "rules": [rule]}])
+def test_rules_cannot_escape_their_chain(netns_factory: NetnsFactory, rule: str, message: str) -> None:
+    ns = netns_factory("nft")
+    result = run_module("nft_table", name="guard", netns=ns, chains=[{"name": "c", "rules": [rule]}])
     assert result["failed"] and result["msg"].startswith("chains[0].rules[0]: ") and message in result["msg"], result
     assert tables(ns) == []
 
 
-def test_missing_namespace_is_reported(netns: Callable[[], str]) -> None:
+def test_missing_namespace_is_reported(netns_factory: NetnsFactory) -> None:
     missing = "stktest-" + secrets.token_hex(4)
-    result = run("nft_table", name="guard", netns=missing, chains=FILTER)
+    result = run_module("nft_table", name="guard", netns=missing, chains=FILTER)
     assert result["failed"] and "does not exist" in result["msg"] and result["msg"].startswith("netns:")
-    assert not run("nft_table", name="guard", netns=missing, state="absent")["changed"]
+    assert not run_module("nft_table", name="guard", netns=missing, state="absent")["changed"]
 
 
-def test_hook_options_need_a_hook(netns: Callable[[], str]) -> None:
-    result = run("nft_table", name="guard", netns=netns(), chains=[{"name": "c", "policy": "drop"}])
+def test_hook_options_need_a_hook(netns_factory: NetnsFactory) -> None:
+    result = run_module("nft_table", name="guard", netns=netns_factory("nft"), chains=[{"name": "c", "policy": "drop"}])
     assert result["failed"] and result["msg"].startswith("chains[0].hook: is required when policy is set")
 
 
@@ -283,6 +226,6 @@ def test_check_statement_allows_quoted_separators() -> None:
         _nft.check_statement("e", "1.1.1.1, 2.2.2.2", "element")
 
 
-def test_keyword_table_name_is_reported_as_name(netns: Callable[[], str]) -> None:
-    result = run("nft_table", name="sets", netns=netns(), chains=FILTER)
+def test_keyword_table_name_is_reported_as_name(netns_factory: NetnsFactory) -> None:
+    result = run_module("nft_table", name="sets", netns=netns_factory("nft"), chains=FILTER)
     assert result["failed"] and result["msg"].startswith("name: nft does not accept 'sets'"), result
