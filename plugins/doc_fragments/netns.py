@@ -6,13 +6,14 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    # Paired with NETNS_ARG_SPEC in plugins/module_utils/_iproute.py.
+    # Paired with NETNS_ARG_SPEC in plugins/module_utils/_netns.py.
     DOCUMENTATION = r"""
 options:
   netns:
     description:
       - Name of the network namespace to act in, as listed by C(ip netns list);
-        the module runs C(ip -n NETNS ...) and C(bridge -n NETNS ...).
+        the module runs C(ip -n NETNS ...) and C(bridge -n NETNS ...), and other commands
+        under C(ip netns exec NETNS).
       - Omit it to act in the network namespace of the Ansible process (usually the host's).
       - The namespace must exist; create it with M(stackling.cloud.ip_netns).
     type: str

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 
 def changed_keys(current, desired):
     """Keys of ``desired`` whose value differs from ``current`` (missing counts as different)."""
@@ -25,3 +27,21 @@ def build_diff(before, after, keys=None):
 def changes_list(before, after, keys):
     """The ``changes`` list returned to the user: ``[{name, current, desired}]``."""
     return [{"name": key, "current": (before or {}).get(key), "desired": after.get(key)} for key in keys]
+
+
+def command_strings(commands):
+    """Commands (lists of arguments) as copy-pasteable shell lines for the ``commands`` result."""
+    return [" ".join(shlex.quote(str(part)) for part in argv) for argv in commands]
+
+
+def change_result(module, commands, before, after, keys=None, changed=None, **fields):
+    """A module result: ``fields``, ``changed``, the ``commands`` run (or, in check mode, planned)
+    and, in diff mode, the diff of ``before`` and ``after`` (empty when nothing changed).
+
+    ``changed`` defaults to whether there is any command; ``keys`` as for build_diff.
+    """
+    changed = bool(commands) if changed is None else changed
+    result = dict(fields, changed=changed, commands=command_strings(commands))
+    if module._diff:
+        result["diff"] = build_diff(before, after, keys) if changed else {"before": {}, "after": {}}
+    return result

@@ -40,3 +40,13 @@ class CommandFailed(StacklingError):
 def fail_from_exception(module, exc):
     """The single place where a StacklingError becomes module.fail_json."""
     module.fail_json(msg=exc.msg, **exc.details)
+
+
+def exit_with_result(module, run):
+    """Exit with ``run(module)``'s result; a StacklingError from it fails the module (fail_from_exception)."""
+    try:
+        result = run(module)
+    except StacklingError as exc:
+        fail_from_exception(module, exc)
+    else:
+        module.exit_json(**result)

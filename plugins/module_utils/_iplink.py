@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
 from ansible_collections.stackling.cloud.plugins.module_utils._iproute import where
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import (
-    normalise_mac,
-    parse_ip,
-    validate_ifname,
-    validate_netns,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import normalise_mac, parse_ip, validate_ifname
 
 KINDS = ("bridge", "veth", "vxlan", "vlan", "tap", "dummy")
 KIND_OPTIONS = ("veth", "vxlan", "vlan")

@@ -4,11 +4,11 @@
 """The one gateway to the iproute2 binaries ``ip`` and ``bridge``.
 
 Reads ask for JSON with details (``ip -j -d``); every command can run inside a named
-network namespace (``ip -n NS``). Changes go through :meth:`IpRunner.change`, which
-records the command and, in check mode, does not run it, so check mode and the real
-run plan the same commands. Errors are typed: only iproute2's specific "no such device"
-and "no such namespace" messages are mapped (to DeviceNotFound and InvalidInput); any
-other failure raises CommandFailed with cmd, rc, stdout and stderr.
+network namespace (``ip -n NS``, built by _netns.netns_argv). Changes go through
+:meth:`IpRunner.change`, which records the command and, in check mode, does not run it,
+so check mode and the real run plan the same commands. Errors are typed: only iproute2's
+specific "no such device" and "no such namespace" messages are mapped (to DeviceNotFound
+and InvalidInput); any other failure raises CommandFailed with cmd, rc, stdout and stderr.
 """
 
 from __future__ import annotations
@@ -21,11 +21,7 @@ from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
     InvalidInput,
     StacklingError,
 )
-
-# Shared option of every ip_*/bridge_* module; documented in doc_fragments/netns.py.
-NETNS_ARG_SPEC = {
-    "netns": {"type": "str"},
-}
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import missing_netns, netns_argv
 
 _MISSING_DEVICE = re.compile(r'(Device "[^"]*" does not exist|Cannot find device "[^"]*")')
 _MISSING_NETNS = re.compile(r'Cannot open network namespace "([^"]*)": No such file or directory')
@@ -68,10 +64,7 @@ class IpRunner(object):
     def argv(self, binary, args):
         if binary not in self._bins:
             self._bins[binary] = self.module.get_bin_path(binary, required=True)
-        argv = [self._bins[binary]]
-        if self.netns:
-            argv += ["-n", self.netns]
-        return argv + [str(arg) for arg in args]
+        return netns_argv(self.netns, self._bins[binary], [str(arg) for arg in args])
 
     def _run(self, argv):
         rc, out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C"})
@@ -82,11 +75,7 @@ class IpRunner(object):
     def _error(self, argv, rc, out, err):
         missing_ns = _MISSING_NETNS.search(err or "")
         if missing_ns:
-            return InvalidInput(
-                self.netns_field,
-                "network namespace %r does not exist (create it with stackling.cloud.ip_netns)" % missing_ns.group(1),
-                cmd=argv, rc=rc, stderr=err,
-            )
+            return missing_netns(self.netns_field, missing_ns.group(1), cmd=argv, rc=rc, stderr=err)
         if _MISSING_DEVICE.search(err or ""):
             return DeviceNotFound(argv, rc, out, err)
         if _UNKNOWN_KIND.search(err or ""):
@@ -130,10 +119,3 @@ class IpRunner(object):
         """Names of the named network namespaces (``ip netns list``); never namespaced."""
         root = IpRunner(self.module, None, self.netns_field, self.commands)
         return sorted(entry["name"] for entry in root.query(["netns", "list"]))
-
-
-def command_strings(commands):
-    """Commands as copy-pasteable shell lines for the ``commands`` result."""
-    from shlex import quote
-
-    return [" ".join(quote(arg) for arg in argv) for argv in commands]

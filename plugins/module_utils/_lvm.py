@@ -19,15 +19,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import stat
 
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
     CommandFailed,
     InvalidInput,
-    ServiceUnavailable,
     StacklingError,
 )
+from ansible_collections.stackling.cloud.plugins.module_utils._process import find_binary
 from ansible_collections.stackling.cloud.plugins.module_utils._units import parse_size
 
 # Shared options of every lvm module; documented in doc_fragments/lvm.py.
@@ -141,10 +140,6 @@ def _convert(row):
     return out
 
 
-def command_strings(commands):
-    return [" ".join(shlex.quote(part) for part in argv) for argv in commands]
-
-
 class Lvm(object):
     """Runs ``lvm <command>`` for one module; records every change it makes or plans."""
 
@@ -152,9 +147,7 @@ class Lvm(object):
         self.module = module
         self.activation = activation
         self.commands = []
-        self.binary = module.get_bin_path("lvm", opt_dirs=["/usr/sbin", "/sbin"])
-        if not self.binary:
-            raise ServiceUnavailable("lvm is not installed (apt-get install lvm2)")
+        self.binary = find_binary(module, "lvm", "apt-get install lvm2")
 
     def argv(self, command, args):
         config = [] if self.activation else ["--config", ACTIVATION_OFF]

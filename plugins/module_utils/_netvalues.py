@@ -14,7 +14,6 @@ import ipaddress
 import re
 
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
-from ansible_collections.stackling.cloud.plugins.module_utils._names import validate_name
 
 IFNAME_MAX = 15  # IFNAMSIZ - 1
 _MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
@@ -29,11 +28,6 @@ def validate_ifname(field, value):
     if value in (".", "..") or re.search(r"[/:\s]", value):
         raise InvalidInput(field, "%r is not a valid interface name: no '/', ':' or whitespace, not '.' or '..'" % (value,))
     return value
-
-
-def validate_netns(field, value):
-    """A named network namespace (a file under /run/netns): a safe object name."""
-    return validate_name(field, value, max_length=64)
 
 
 def normalise_mac(field, value):

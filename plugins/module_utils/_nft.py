@@ -280,9 +280,8 @@ class Nft(object):
         self.runner.run(["delete", "table", family, name])
 
 
-def _interface_names(ip, netns):
-    args = (["-n", netns] if netns else []) + ["-j", "link", "show"]
-    _rc, out, _err = ip.run(args)
+def _interface_names(module, netns):
+    _rc, out, _err = Runner(module, "ip", netns).run(["-j", "link", "show"])
     return [link["ifname"] for link in json.loads(out or "[]") if link.get("ifname") != "lo"]
 
 
@@ -297,10 +296,10 @@ def scratch_namespace(module, like_netns, script):
     name = "stackling-nft-%s" % binascii.hexlify(os.urandom(5)).decode()
     ip.run(["netns", "add", name])
     try:
-        names = [ifname for ifname in _interface_names(ip, like_netns) if ifname in script]
+        names = [ifname for ifname in _interface_names(module, like_netns) if ifname in script]
         if names:
             batch = "".join("link add %s type bridge\n" % ifname for ifname in names)
-            ip.run(["-n", name, "-batch", "-"], data=batch)
+            Runner(module, "ip", name).run(["-batch", "-"], data=batch)
         yield name
     finally:
         rc, _out, err = module.run_command(ip.argv(["netns", "delete", name]))

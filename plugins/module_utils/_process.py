@@ -12,55 +12,39 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import signal
 import time
 
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
     CommandFailed,
-    InvalidInput,
     ServiceUnavailable,
     StacklingError,
 )
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import netns_argv
 
-NETNS_DIR = "/run/netns"
-# Names `ip netns add` accepts and that are safe as one path component.
-_NETNS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
-
-
-def netns_exists(field, name):
-    """Whether the network namespace ``name`` exists; InvalidInput if it is not a valid name."""
-    if not _NETNS_RE.match(name or ""):
-        raise InvalidInput(field, "%r is not a valid network namespace name" % (name,))
-    return os.path.exists(os.path.join(NETNS_DIR, name))
+SBIN_DIRS = ["/usr/sbin", "/sbin"]
 
 
-def validate_netns(field, name):
-    """Raise InvalidInput unless ``name`` names an existing network namespace (ip netns list)."""
-    if not netns_exists(field, name):
-        raise InvalidInput(field, "network namespace %r does not exist (see `ip netns list`)" % (name,))
-    return name
+def find_binary(module, binary, hint="looked in PATH, /usr/sbin and /sbin"):
+    """The path of ``binary`` (PATH, then the sbin directories); ServiceUnavailable naming ``hint`` if absent."""
+    path = module.get_bin_path(binary, opt_dirs=SBIN_DIRS)
+    if not path:
+        raise ServiceUnavailable("%s is not installed (%s)" % (binary, hint))
+    return path
 
 
 class Runner(object):
-    """The gateway for one binary, run in ``netns`` (via ``ip netns exec``) or in the caller's namespace."""
+    """The gateway for one binary, run in ``netns`` (see _netns.netns_argv) or in the caller's namespace."""
 
     def __init__(self, module, binary, netns=None):
         self.module = module
         self.netns = netns
-        self.path = self._find(binary)
-        self.ip = self._find("ip") if netns else None
-
-    def _find(self, binary):
-        path = self.module.get_bin_path(binary, opt_dirs=["/usr/sbin", "/sbin"])
-        if not path:
-            raise ServiceUnavailable("%s is not installed (looked in PATH, /usr/sbin and /sbin)" % binary)
-        return path
+        self.path = find_binary(module, binary)
+        self.ip = find_binary(module, "ip") if netns else None
 
     def argv(self, args):
-        """The full command line: ``ip netns exec NS binary args...`` or ``binary args...``."""
-        prefix = [self.ip, "netns", "exec", self.netns] if self.netns else []
-        return prefix + [self.path] + list(args)
+        """The full command line: ``binary args...``, run inside ``netns`` when one is set."""
+        return netns_argv(self.netns, self.path, args, self.ip)
 
     def run(self, args, data=None, expect_rc=(0,)):
         """Run; raise CommandFailed unless rc is in ``expect_rc``. Returns (rc, stdout, stderr)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import shlex
 import stat
 import time
 
@@ -24,6 +23,7 @@ from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
     InvalidInput,
     ServiceUnavailable,
 )
+from ansible_collections.stackling.cloud.plugins.module_utils._process import find_binary
 
 # Shared options of every tgt module; documented in doc_fragments/tgt.py.
 TGT_ARG_SPEC = {
@@ -159,10 +159,6 @@ def masked(argv, secrets):
     return [MASK if part in secrets else part for part in argv]
 
 
-def command_strings(commands):
-    return [" ".join(shlex.quote(part) for part in argv) for argv in commands]
-
-
 class Tgt(object):
     """Runs ``tgtadm`` against the tgtd on one control port; starts tgtd when asked to."""
 
@@ -171,14 +167,8 @@ class Tgt(object):
         self.control_port = control_port
         self.commands = []
         self.secrets = set()
-        self.tgtadm = self._find("tgtadm")
-        self.tgtd = self._find("tgtd")
-
-    def _find(self, binary):
-        path = self.module.get_bin_path(binary, opt_dirs=["/usr/sbin", "/sbin"])
-        if not path:
-            raise ServiceUnavailable("%s is not installed (apt-get install tgt)" % binary)
-        return path
+        self.tgtadm = find_binary(module, "tgtadm", "apt-get install tgt")
+        self.tgtd = find_binary(module, "tgtd", "apt-get install tgt")
 
     def argv(self, args):
         return [self.tgtadm, "-C", str(self.control_port), "--lld", "iscsi"] + list(args)

@@ -100,17 +100,12 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._iplink import link_facts
-from ansible_collections.stackling.cloud.plugins.module_utils._iproute import NETNS_ARG_SPEC, IpRunner, command_strings, where
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import (
-    is_group_mac,
-    normalise_mac,
-    parse_ip,
-    validate_ifname,
-    validate_netns,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._iproute import IpRunner, where
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, netns_option
+from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import is_group_mac, normalise_mac, parse_ip, validate_ifname
 
 ARGUMENT_SPEC = dict(
     NETNS_ARG_SPEC,
@@ -188,8 +183,7 @@ def apply(runner, dev, add, remove):
 def run(module):
     params = module.params
     dev = validate_ifname("dev", params["dev"])
-    netns = params["netns"] and validate_netns("netns", params["netns"])
-    runner = IpRunner(module, netns)
+    runner = IpRunner(module, netns_option(params))
     desired = desired_entries(params)
     remote = vxlan_remote(runner, dev)
     current = managed_entries(runner, dev, remote)
@@ -198,27 +192,13 @@ def run(module):
     final = (current - remove) | add
     if runner.commands and not module.check_mode:
         final = managed_entries(runner, dev, remote)
-    changed = bool(runner.commands)
-    result = {
-        "changed": changed,
-        "entries": as_dicts(final),
-        "added": as_dicts(add),
-        "removed": as_dicts(remove),
-        "commands": command_strings(runner.commands),
-    }
-    if module._diff:
-        before, after = {"entries": as_dicts(current)}, {"entries": as_dicts(final)}
-        result["diff"] = build_diff(before, after) if changed else {"before": {}, "after": {}}
-    return result
+    return change_result(module, runner.commands, {"entries": as_dicts(current)}, {"entries": as_dicts(final)},
+                         entries=as_dicts(final), added=as_dicts(add), removed=as_dicts(remove))
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
+  - stackling.cloud.netns
 options:
   name:
     description: Network id; names the state directory.
@@ -32,8 +33,9 @@ options:
     choices: [present, absent]
     default: present
   netns:
-    description: Network namespace dnsmasq runs in. Required when O(state=present).
-    type: str
+    description:
+      - Network namespace dnsmasq runs in, as listed by C(ip netns list). Required when O(state=present).
+      - The namespace must exist; create it with M(stackling.cloud.ip_netns).
   interface:
     description: Interface in O(netns) that dnsmasq serves. Required when O(state=present).
     type: str
@@ -108,7 +110,7 @@ notes:
     dnsmasq logs that it re-read the hosts file, so a client asking right after the task gets its
     reservation. The log is not rotated by the module.
 requirements:
-  - dnsmasq (Debian package dnsmasq-base) and iproute2 on the managed host
+  - dnsmasq (Debian package dnsmasq-base) on the managed host
 """
 
 EXAMPLES = r"""
@@ -188,11 +190,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.stackling.cloud.plugins.module_utils import _dnsmasq, _process
 from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff, changed_keys, changes_list
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
-    InvalidInput,
-    StacklingError,
-    fail_from_exception,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, require_netns
 from ansible_collections.stackling.cloud.plugins.module_utils._names import validate_name
 
 RANGE_SPEC = dict(
@@ -205,9 +204,9 @@ RANGE_SPEC = dict(
 RESERVATION_SPEC = dict(mac=dict(type="str", required=True), ip=dict(type="str", required=True),
                         hostname=dict(type="str"))
 ARGUMENT_SPEC = dict(
+    NETNS_ARG_SPEC,
     name=dict(type="str", required=True),
     state=dict(type="str", choices=["present", "absent"], default="present"),
-    netns=dict(type="str"),
     interface=dict(type="str"),
     dhcp_range=dict(type="dict", options=RANGE_SPEC, mutually_exclusive=[["prefix", "netmask"]],
                     required_one_of=[["prefix", "netmask"]]),
@@ -237,9 +236,9 @@ def read_current(paths):
 
 def check_interface(module, netns, interface, dhcp_range):
     """The interface must exist in the namespace, and carry the range's subnet if it has addresses."""
-    _process.validate_netns("netns", netns)
-    ip = _process.Runner(module, "ip")
-    rc, out, err = ip.run(["-n", netns, "-j", "addr", "show", "dev", interface], expect_rc=(0, 1))
+    require_netns("netns", netns)
+    ip = _process.Runner(module, "ip", netns)
+    rc, out, err = ip.run(["-j", "addr", "show", "dev", interface], expect_rc=(0, 1))
     if rc != 0:
         raise InvalidInput("interface", "%s does not exist in network namespace %s (%s)" % (interface, netns, err.strip()))
     networks = _dnsmasq.interface_networks(json.loads(out or "[]"))
@@ -357,11 +356,7 @@ def main():
         required_if=[("state", "present", ("netns", "interface", "dhcp_range"))],
         supports_check_mode=True,
     )
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -99,16 +99,11 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, fail_from_exception
-from ansible_collections.stackling.cloud.plugins.module_utils._iproute import (
-    NETNS_ARG_SPEC,
-    DeviceNotFound,
-    IpRunner,
-    command_strings,
-    where,
-)
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import parse_interface, validate_ifname, validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._iproute import DeviceNotFound, IpRunner, where
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, netns_option
+from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import parse_interface, validate_ifname
 
 ARGUMENT_SPEC = dict(
     NETNS_ARG_SPEC,
@@ -173,34 +168,19 @@ def apply(runner, dev, current, desired, params):
 def run(module):
     params = module.params
     dev = validate_ifname("dev", params["dev"])
-    netns = params["netns"] and validate_netns("netns", params["netns"])
-    runner = IpRunner(module, netns)
+    runner = IpRunner(module, netns_option(params))
     desired = desired_addresses(params)
     current = current_addresses(runner, dev)
     add, remove, final = apply(runner, dev, current, desired, params)
     if runner.commands and not module.check_mode:
         final = current_addresses(runner, dev)
-    changed = bool(runner.commands)
-    result = {
-        "changed": changed,
-        "addresses": ordered(final),
-        "added": ordered(add),
-        "removed": ordered(remove),
-        "commands": command_strings(runner.commands),
-    }
-    if module._diff:
-        before, after = {"addresses": ordered(current)}, {"addresses": ordered(final)}
-        result["diff"] = build_diff(before, after) if changed else {"before": {}, "after": {}}
-    return result
+    return change_result(module, runner.commands, {"addresses": ordered(current)}, {"addresses": ordered(final)},
+                         addresses=ordered(final), added=ordered(add), removed=ordered(remove))
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -236,17 +236,12 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff, changes_list
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result, changes_list
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils import _iplink
-from ansible_collections.stackling.cloud.plugins.module_utils._iproute import (
-    NETNS_ARG_SPEC,
-    IpRunner,
-    UnsupportedKind,
-    command_strings,
-    where,
-)
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import validate_ifname, validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._iproute import IpRunner, UnsupportedKind, where
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, netns_option
+from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import validate_ifname
 
 ARGUMENT_SPEC = dict(
     NETNS_ARG_SPEC,
@@ -349,7 +344,7 @@ def outcome(module, runner, name, current):
 
 def run(module):
     name = validate_ifname("name", module.params["name"])
-    netns = module.params["netns"] and validate_netns("netns", module.params["netns"])
+    netns = netns_option(module.params)
     runner = IpRunner(module, netns)
     current = _iplink.read_link(runner, name)
     keys, before, after, desired = outcome(module, runner, name, current)
@@ -358,24 +353,14 @@ def run(module):
         final = None
     elif keys:
         final = _iplink.predicted(current, desired, name) if module.check_mode else _iplink.read_link(runner, name)
-    result = {
-        "changed": bool(keys),
-        "link": final and dict(_iplink.nest(final), netns=netns),
-        "changes": changes_list(before, after or {}, keys) if keys else [],
-        "commands": command_strings(runner.commands),
-    }
-    if module._diff:
-        result["diff"] = build_diff(before, after, keys if before and after else None) if keys else {"before": {}, "after": {}}
-    return result
+    return change_result(module, runner.commands, before, after, keys if before and after else None, changed=bool(keys),
+                         link=final and dict(_iplink.nest(final), netns=netns),
+                         changes=changes_list(before, after or {}, keys) if keys else [])
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

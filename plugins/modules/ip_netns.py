@@ -71,10 +71,10 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import StacklingError, fail_from_exception
-from ansible_collections.stackling.cloud.plugins.module_utils._iproute import IpRunner, command_strings
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._iproute import IpRunner
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import validate_netns
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -91,23 +91,12 @@ def run(module):
         runner.change(["netns", "add" if want else "delete", name])
     before = {"name": name} if exists else None
     after = {"name": name} if want else None
-    result = {
-        "changed": exists != want,
-        "netns": {"name": name, "exists": want},
-        "commands": command_strings(runner.commands),
-    }
-    if module._diff:
-        result["diff"] = build_diff(before, after) if exists != want else {"before": {}, "after": {}}
-    return result
+    return change_result(module, runner.commands, before, after, netns={"name": name, "exists": want})
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -127,10 +127,11 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff, changes_list
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import CommandFailed, InvalidInput, StacklingError, fail_from_exception
-from ansible_collections.stackling.cloud.plugins.module_utils._iproute import NETNS_ARG_SPEC, IpRunner, command_strings
-from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import parse_ip, parse_network, validate_ifname, validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result, changes_list
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import CommandFailed, InvalidInput, exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._iproute import IpRunner
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, netns_option
+from ansible_collections.stackling.cloud.plugins.module_utils._netvalues import parse_ip, parse_network, validate_ifname
 
 ARGUMENT_SPEC = dict(
     NETNS_ARG_SPEC,
@@ -282,8 +283,7 @@ def predicted(current, want, present):
 
 
 def run(module):
-    netns = module.params["netns"] and validate_netns("netns", module.params["netns"])
-    runner = IpRunner(module, netns)
+    runner = IpRunner(module, netns_option(module.params))
     want = desired_route(module.params)
     present = module.params["state"] == "present"
     current = find_route(runner, want)
@@ -292,24 +292,14 @@ def run(module):
     if keys:
         final = predicted(current, want, present) if module.check_mode else find_route(runner, want)
     before, after = views(current, want, keys, present)
-    result = {
-        "changed": bool(keys),
-        "route": final,
-        "changes": changes_list(before, after or {}, keys if before and after else sorted(after or before or {})),
-        "commands": command_strings(runner.commands),
-    }
-    if module._diff:
-        result["diff"] = build_diff(before, after, keys if before and after else None) if keys else {"before": {}, "after": {}}
-    return result
+    return change_result(module, runner.commands, before, after, keys if before and after else None, changed=bool(keys),
+                         route=final,
+                         changes=changes_list(before, after or {}, keys if before and after else sorted(after or before or {})))
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

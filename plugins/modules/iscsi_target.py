@@ -147,18 +147,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
-    InvalidInput,
-    StacklingError,
-    fail_from_exception,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._tgt import (
     PID_FILE,
     TGT_ARG_SPEC,
     Tgt,
     backing_store,
-    command_strings,
     normalise_initiator,
     validate_account,
     validate_iscsi_name,
@@ -368,22 +363,17 @@ def run(module):
     changed = any(cmd[0] == tgt.tgtadm for cmd in tgt.commands)
     if changed and after is not None and not module.check_mode:
         after = current_facts(next(t for t in tgt.targets().values() if t["name"] == want["iqn"]))
-    result = {"changed": changed or daemon["started"], "tgtd": daemon, "commands": command_strings(tgt.commands)}
+    result = change_result(module, tgt.commands, before, after, changed=changed, tgtd=daemon)
+    result["changed"] = changed or daemon["started"]  # starting tgtd is a change too, but not of the target
     if after is not None:
         result["target"] = after
-    if module._diff:
-        result["diff"] = build_diff(before, after) if changed else {"before": {}, "after": {}}
     return result
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_together=REQUIRED_TOGETHER,
                            supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -209,7 +209,7 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff, changes_list
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import StacklingError, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt import (
     LIBVIRT_ARG_SPEC, call, connect, find_network, require_libvirt,
 )
@@ -389,10 +389,7 @@ def run(module):
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libvirt(module)
-    try:
-        module.exit_json(**run(module))
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -212,7 +212,7 @@ pool:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt import (
     LIBVIRT_ARG_SPEC, call, connect, find_pool, require_libvirt,
 )
@@ -338,11 +338,7 @@ def outcome(module, pool, current, desired, actions):
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libvirt(module)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ volume:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt import (
     LIBVIRT_ARG_SPEC, call, connect, find_pool, find_volume, require_libvirt,
 )
@@ -375,11 +375,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                            mutually_exclusive=MUTUALLY_EXCLUSIVE, required_by=REQUIRED_BY)
     require_libvirt(module)
-    try:
-        res = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**res)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -102,16 +102,8 @@ lvs:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
-    InvalidInput,
-    StacklingError,
-    fail_from_exception,
-)
-from ansible_collections.stackling.cloud.plugins.module_utils._lvm import (
-    LVM_ARG_SPEC,
-    Lvm,
-    validate_lvm_name,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._lvm import LVM_ARG_SPEC, Lvm, validate_lvm_name
 
 ARGUMENT_SPEC = dict(
     LVM_ARG_SPEC,
@@ -144,14 +136,14 @@ def collect(lvm, names):
     return {"pvs": pvs, "vgs": vgs, "lvs": lvs}
 
 
+def run(module):
+    lvm = Lvm(module, module.params["activation"])
+    return dict(collect(lvm, module.params["vg"]), changed=False)
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        lvm = Lvm(module, module.params["activation"])
-        result = collect(lvm, module.params["vg"])
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(changed=False, **result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -143,16 +143,11 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
-    InvalidInput,
-    StacklingError,
-    fail_from_exception,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, exit_with_result
 from ansible_collections.stackling.cloud.plugins.module_utils._lvm import (
     LVM_ARG_SPEC,
     Lvm,
-    command_strings,
     desired_extents,
     parse_lv_size,
     validate_lvm_name,
@@ -320,12 +315,9 @@ def run(module):
 
 
 def result(module, lvm, before, after):
-    changed = bool(lvm.commands)
-    out = {"changed": changed, "commands": command_strings(lvm.commands)}
+    out = change_result(module, lvm.commands, _diffable(before), _diffable(after))
     if after is not None:
         out["lv"] = after
-    if module._diff:
-        out["diff"] = build_diff(_diffable(before), _diffable(after)) if changed else {"before": {}, "after": {}}
     return out
 
 
@@ -336,11 +328,7 @@ def _diffable(lv):
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
-    try:
-        result_ = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result_)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

@@ -102,19 +102,9 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._diff import build_diff
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
-    InvalidInput,
-    StacklingError,
-    fail_from_exception,
-)
-from ansible_collections.stackling.cloud.plugins.module_utils._lvm import (
-    LVM_ARG_SPEC,
-    Lvm,
-    command_strings,
-    realpath_device,
-    validate_lvm_name,
-)
+from ansible_collections.stackling.cloud.plugins.module_utils._diff import change_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError, exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._lvm import LVM_ARG_SPEC, Lvm, realpath_device, validate_lvm_name
 from ansible_collections.stackling.cloud.plugins.module_utils._units import parse_size
 
 ARGUMENT_SPEC = dict(
@@ -241,13 +231,10 @@ def run(module):
 
 
 def result(module, lvm, before, after):
-    changed = bool(lvm.commands)
-    out = {"changed": changed, "commands": command_strings(lvm.commands)}
+    keys = ["pvs"] if before is not None and after is not None else None
+    out = change_result(module, lvm.commands, _diffable(before), _diffable(after), keys)
     if after is not None:
         out["vg"] = after
-    if module._diff:
-        keys = ["pvs"] if before is not None and after is not None else None
-        out["diff"] = build_diff(_diffable(before), _diffable(after), keys) if changed else {"before": {}, "after": {}}
     return out
 
 
@@ -259,11 +246,7 @@ def _diffable(vg):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result_ = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result_)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":

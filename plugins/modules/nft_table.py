@@ -18,6 +18,7 @@ author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
   - stackling.cloud.check_diff
+  - stackling.cloud.netns
 options:
   name:
     description: Name of the table.
@@ -28,11 +29,6 @@ options:
     type: str
     choices: [ip, ip6, inet, bridge, netdev]
     default: inet
-  netns:
-    description:
-      - Network namespace (as listed by C(ip netns list)) holding the table.
-      - Omit to manage the table of the namespace the module runs in.
-    type: str
   state:
     description: Whether the table exists as described or does not exist.
     type: str
@@ -116,9 +112,10 @@ notes:
   - In the scratch namespace, interfaces of the target namespace that the rules name (C(oif "eth0"),
     C(device "eth0")) exist as placeholder bridges, so such rules load as they would in the target.
   - Replacing the table resets its counters and the run-time elements of its sets.
+  - With O(state=absent), a namespace that does not exist holds no table, and nothing is done.
   - The names C(fwd) and other nft keywords cannot be used as chain or set names (nft rejects them).
 requirements:
-  - nftables (C(nft)) and iproute2 (C(ip)) on the managed host
+  - nftables (C(nft)) on the managed host
 """
 
 EXAMPLES = r"""
@@ -186,8 +183,8 @@ script:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.stackling.cloud.plugins.module_utils import _nft
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import StacklingError, fail_from_exception
-from ansible_collections.stackling.cloud.plugins.module_utils._process import netns_exists, validate_netns
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import exit_with_result
+from ansible_collections.stackling.cloud.plugins.module_utils._netns import NETNS_ARG_SPEC, netns_exists, require_netns
 
 CHAIN_SPEC = dict(
     name=dict(type="str", required=True),
@@ -205,9 +202,9 @@ SET_SPEC = dict(
     elements=dict(type="list", elements="str", default=[]),
 )
 ARGUMENT_SPEC = dict(
+    NETNS_ARG_SPEC,
     name=dict(type="str", required=True),
     family=dict(type="str", choices=list(_nft.FAMILIES), default="inet"),
-    netns=dict(type="str"),
     state=dict(type="str", choices=["present", "absent"], default="present"),
     chains=dict(type="list", elements="dict", options=CHAIN_SPEC, default=[]),
     sets=dict(type="list", elements="dict", options=SET_SPEC, default=[]),
@@ -251,7 +248,7 @@ def run(module):
     if netns and params["state"] == "absent" and not netns_exists("netns", netns):
         return dict(changed=False, text="", nftables=[])
     if netns:
-        validate_netns("netns", netns)
+        require_netns("netns", netns)
     table = _nft.normalize_table(params["family"], params["name"], params["chains"], params["sets"])
     nft = _nft.Nft(module, netns)
     current = nft.read(table["family"], table["name"])
@@ -270,11 +267,7 @@ def run(module):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StacklingError as exc:
-        fail_from_exception(module, exc)
-    module.exit_json(**result)
+    exit_with_result(module, run)
 
 
 if __name__ == "__main__":
