@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stackling.context import Context
@@ -186,7 +186,7 @@ class AssignmentOps(ServiceBase):
 
 
 def _roles(session: Session) -> list[Role]:
-    names = {role_id: name for role_id, name in session.execute(select(m.Role.id, m.Role.name))}
+    names = dict(session.execute(select(m.Role.id, m.Role.name)).tuples())
     graph = implication_graph(session)
     return [
         Role(row.id, row.name, row.description, tuple(sorted(names[i] for i in graph.get(row.id, ()))))

@@ -63,10 +63,10 @@ class KeyRepository:
 
     def key_indexes(self) -> list[int]:
         """Key numbers present, primary first, staged (0) last."""
-        return sorted((int(name) for name, *_ in self._signature()), reverse=True)
+        return sorted((int(name) for name, *_stat in self._signature()), reverse=True)
 
     def _read_keys(self, signature: Signature) -> tuple[MultiFernet, list[int]]:
-        indexes = sorted((int(name) for name, *_ in signature), reverse=True)
+        indexes = sorted((int(name) for name, *_stat in signature), reverse=True)
         if STAGED not in indexes or len(indexes) < 2:
             raise KeyRepositoryError(
                 "fernet key repository %s needs a staged key (0) and a primary key; found %s; "

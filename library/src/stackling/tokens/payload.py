@@ -85,7 +85,7 @@ class Payload(ABC):
 
     @classmethod
     def unpack(cls, fields: list[Any]) -> TokenData:
-        _, user_id, bits, scope_id, issued, expires, audit_id, *extra = fields
+        _version, user_id, bits, scope_id, issued, expires, audit_id, *extra = fields
         return TokenData(
             user_id=str(user_id),
             methods=bits_to_methods(int(bits)),
@@ -159,7 +159,7 @@ def encode(data: TokenData) -> bytes:
 def decode(raw: bytes) -> TokenData:
     try:
         fields = json.loads(raw)
-        if not isinstance(fields, list) or type(fields[0]) is not int:
+        if not isinstance(fields, list) or isinstance(fields[0], bool) or not isinstance(fields[0], int):
             raise TypeError("not a versioned payload")
         payload = PAYLOADS[fields[0]]
         return payload.unpack(fields)
