@@ -186,7 +186,7 @@ class AssignmentOps(ServiceBase):
 
 
 def _roles(session: Session) -> list[Role]:
-    names = dict(session.execute(select(m.Role.id, m.Role.name)).tuples())
+    names = dict(session.execute(select(m.Role.id, m.Role.name)).all())
     graph = implication_graph(session)
     return [
         Role(row.id, row.name, row.description, tuple(sorted(names[i] for i in graph.get(row.id, ()))))

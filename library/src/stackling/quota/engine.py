@@ -67,7 +67,7 @@ class QuotaEngine:
         rows = session.execute(
             select(m.QuotaUsage.resource, m.QuotaUsage.in_use).where(m.QuotaUsage.project_id == project_id)
         )
-        in_use = dict(rows.tuples())
+        in_use = dict(rows.all())
         return {
             resource: QuotaUsage(resource, limit, in_use.get(resource, 0))
             for resource, limit in self.limits(session, project_id).items()
