@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.guest_image import config_line, make_config_drive, ready_line, tiny_image, user_data_output
+from tests.support.netns import NetnsFactory, ping
 
 pytestmark = [
     pytest.mark.slow,
@@ -67,10 +68,6 @@ class Lan:
     tap: str = "tap0"
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def exec(self, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["ip", "netns", "exec", self.netns, *argv], capture_output=True, text=True,
-                              check=False, timeout=timeout)
-
     def spawn(self, *argv: str, log: Path) -> subprocess.Popen[bytes]:
         # `ip netns exec` execs the command, so the Popen pid is the command's own pid
         with log.open("wb") as out:
@@ -81,13 +78,11 @@ class Lan:
 
 
 @pytest.fixture()
-def lan(tmp_path: Path) -> Iterator[Lan]:
+def lan(tmp_path: Path, netns_factory: NetnsFactory) -> Iterator[Lan]:
     """A namespace with a bridge (the gateway address), a tap for QEMU and dnsmasq serving DHCP."""
-    name = "stktest-img-" + secrets.token_hex(4)
-    _run("ip", "netns", "add", name)
+    name = netns_factory("img")
     lan = Lan(netns=name, workdir=tmp_path)
     try:
-        _run("ip", "-n", name, "link", "set", "lo", "up")
         _run("ip", "-n", name, "link", "add", lan.bridge, "type", "bridge")
         _run("ip", "-n", name, "addr", "add", "%s/%d" % (GATEWAY, SUBNET.prefixlen), "dev", lan.bridge)
         _run("ip", "-n", name, "link", "set", lan.bridge, "up")
@@ -109,7 +104,6 @@ def lan(tmp_path: Path) -> Iterator[Lan]:
     finally:
         for proc in reversed(lan.procs):
             _stop(proc)
-        subprocess.run(["ip", "netns", "delete", name], check=False, capture_output=True, timeout=30)
 
 
 def _sha256(path: Path) -> str:
@@ -232,14 +226,8 @@ def test_tiny_guest_boots_with_config_drive_and_dhcp(lan: Lan, fmt: str, attach:
     disks = ready["disks"].split(",")
     assert "vda" in disks and config_disk in disks, ready
 
-    # the guest answers ping, from inside the namespace (iputils ping, else busybox's)
-    ping_cmd = ["ping"] if shutil.which("ping") else ["busybox", "ping"]
-    for _ in range(5):
-        ping = lan.exec(*ping_cmd, "-c", "1", "-W", "2", str(iface.ip))
-        if ping.returncode == 0:
-            break
-        time.sleep(1)
-    assert ping.returncode == 0, ping.stdout + ping.stderr
+    # the guest answers ping, from inside the namespace
+    assert ping(lan.netns, str(iface.ip), deadline=15), "guest %s did not answer ping within 15 s" % iface.ip
 
     # ACPI power button (what `virsh shutdown` sends): the guest powers off and QEMU exits.
     # Pressed again every 10 s, as a cloud does, in case a press came before acpid listened.
