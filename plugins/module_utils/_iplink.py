@@ -102,8 +102,8 @@ def _common_desired(params):
 
 
 def _vxlan_desired(opts):
-    if not 0 <= opts["id"] <= 16777215:
-        raise InvalidInput("vxlan.id", "must be a VNI between 0 and 16777215, got %r" % opts["id"])
+    if not 1 <= opts["id"] <= 16777215:  # 24 bits; like Neutron, VNI 0 is not a tenant network
+        raise InvalidInput("vxlan.id", "must be a VNI between 1 and 16777215, got %r" % opts["id"])
     if not 1 <= opts["dstport"] <= 65535:
         raise InvalidInput("vxlan.dstport", "must be a UDP port between 1 and 65535, got %r" % opts["dstport"])
     local = opts.get("local") and parse_ip("vxlan.local", opts["local"])

@@ -80,7 +80,7 @@ options:
     type: dict
     suboptions:
       id:
-        description: VXLAN network identifier (VNI), 0 to 16777215.
+        description: VXLAN network identifier (VNI), 1 to 16777215.
         type: int
         required: true
       local:

@@ -188,6 +188,14 @@ def test_probed_kinds(netns_factory: NetnsFactory, kind: str) -> None:
     ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 5, "dev": "nosuchdev"}}, "vxlan.dev"),
     ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 5, "local": "10.233.0.300"}}, "vxlan.local"),
     ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 99999999}}, "vxlan.id"),
+    ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 16777216}}, "vxlan.id"),
+    ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 0}}, "vxlan.id"),
+    ({"name": "t1", "kind": "vxlan", "vxlan": {"id": -1}}, "vxlan.id"),
+    ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 5, "dstport": 65536}}, "vxlan.dstport"),
+    ({"name": "t1", "kind": "vxlan", "vxlan": {"id": 5, "dev": "underlay-too-long"}}, "vxlan.dev"),
+    ({"name": "t1", "kind": "veth", "veth": {"peer": "peer-name-too-long"}}, "veth.peer"),
+    ({"name": "nosuch0", "mtu": 1400}, "kind"),
+    ({"name": "t1", "kind": "bridge", "mtu": 0}, "mtu"),
     ({"name": "t1", "kind": "bridge", "vxlan": {"id": 5}}, "vxlan"),
     ({"name": "t1", "kind": "veth", "veth": {"peer": "t2", "peer_netns": "stktest-nosuch-ns"}}, "veth.peer_netns"),
     ({"name": "t1", "kind": "veth", "veth": {"peer": "lo"}}, "veth.peer"),
@@ -197,6 +205,8 @@ def test_bad_input_names_the_field(netns_factory: NetnsFactory, params: dict[str
     result = run_module("ip_link", netns=ns, **params)
     assert result["failed"] is True
     assert result["msg"].startswith(field + ": "), result["msg"]
+    if field == "vxlan.id":
+        assert "between 1 and 16777215" in result["msg"], result["msg"]
     assert link_names(ns) == ["lo"]
 
 

@@ -169,6 +169,47 @@ def test_luns_acl_and_chap_change_in_place(tgt: dict, iqn: str, tmp_path: Path) 
     assert "stktest-user" not in tgtadm(port, "--mode", "account", "--op", "show").stdout  # unused account gone
 
 
+def qemu_login(portal: str, iqn: str, lun: int, initiator: str) -> subprocess.CompletedProcess[str]:
+    """``qemu-img info`` on one LUN through QEMU's iSCSI client, logging in as ``initiator``."""
+    opts = "driver=iscsi,transport=tcp,portal=%s,target=%s,lun=%d,initiator-name=%s" % (portal, iqn, lun, initiator)
+    proc = subprocess.run(["qemu-img", "info", "--output", "json", "--image-opts", opts],
+                          capture_output=True, text=True, timeout=60, check=False)
+    if "Unknown driver 'iscsi'" in proc.stderr or "Unknown protocol 'iscsi'" in proc.stderr:
+        pytest.skip("QEMU's iSCSI client is not installed (Debian package qemu-block-extra)")
+    return proc
+
+
+def test_acl_by_initiator_name_and_by_address(tgt: dict, iqn: str, tmp_path: Path) -> None:
+    """tgt lets an initiator in when its name OR its address is on the ACL; everyone else is refused."""
+    portal, luns = tgt["portal"], [{"path": disk(tmp_path, "acl.img", 16)}]
+    allowed = "iqn.2024-01.org.stackling:stktest-compute-1"
+    other = "iqn.2024-01.org.stackling:stktest-compute-2"
+
+    def logs_in(initiator: str) -> bool:
+        proc = qemu_login(portal, iqn, 1, initiator)
+        if proc.returncode == 0:
+            assert json.loads(proc.stdout)["virtual-size"] == 16 * 1024 * 1024
+            return True
+        assert "Failed to log in to target" in proc.stderr, proc.stderr  # refused, not broken
+        return False
+
+    by_name = target(tgt, iqn, luns=luns, initiators=[allowed])
+    assert by_name["changed"] and by_name["target"]["initiators"] == [allowed], by_name
+    assert logs_in(allowed), "the initiator named on the ACL was refused"
+    assert not logs_in(other), "an initiator not on the ACL logged in"
+
+    elsewhere = target(tgt, iqn, diff=True, luns=luns, initiators=["10.9.0.0/16"])
+    assert elsewhere["changed"] and elsewhere["diff"]["after"] == {"initiators": ["10.9.0.0/16"]}, elsewhere
+    assert not logs_in(allowed) and not logs_in(other), "an initiator outside 10.9.0.0/16 logged in"
+
+    loopback = target(tgt, iqn, luns=luns, initiators=["127.0.0.0/8"])
+    assert loopback["changed"] and loopback["target"]["initiators"] == ["127.0.0.0/8"], loopback
+    assert logs_in(allowed) and logs_in(other), "an initiator on 127.0.0.1 was refused by 127.0.0.0/8"
+
+    assert target(tgt, iqn, luns=luns, initiators=[])["changed"]
+    assert not logs_in(allowed), "an empty ACL let an initiator in"
+
+
 def test_absent_removes_the_target(tgt: dict, iqn: str, tmp_path: Path) -> None:
     port = tgt["control_port"]
     target(tgt, iqn, luns=[{"path": disk(tmp_path, "c.img", 16)}], initiators=["127.0.0.1"])

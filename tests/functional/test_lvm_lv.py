@@ -112,10 +112,16 @@ def test_bad_input_names_the_field(vg: str) -> None:
     assert lv_module(vg, lv="vol1", size="ten gigs")["field"] == "size"
     assert lv_module(vg, lv="vol1", size="0")["field"] == "size"
     assert lv_module(vg, lv="vol1", size="150%VG")["field"] == "size"
+    unit = lv_module(vg, lv="vol1", size="10XB")
+    assert unit["failed"] and unit["field"] == "size" and unit["msg"].startswith("size: ") and "'XB'" in unit["msg"], unit
+    assert lv_module(vg, lv="vol1", size="-8M")["field"] == "size"
+    assert lv_module(vg, lv="vol1", size="+0M")["field"] == "size"
+    assert lv_module(vg, lv="vol1", size="8.5B")["field"] == "size"
     assert lv_module(vg, lv="vol1")["field"] == "size"  # creating needs a size
     unknown = lv_module("stktest-no-such-vg", lv="vol1", size="8M")
     assert unknown["failed"] and unknown["field"] == "vg" and "does not exist" in unknown["msg"], unknown
     assert lv_module(vg, lv="vol1_tmeta", size="8M")["field"] == "lv"
+    assert lv_module(vg, lv="bad/name", size="8M")["field"] == "lv"
     assert lv_module(vg, lv="vol1", size="8M", thin_pool="nopool")["field"] == "thin_pool"
     assert lv_module(vg, lv="snap", size="8M", snapshot_of="nothing")["field"] == "snapshot_of"
     both = lv_module(vg, lv="vol1", size="8M", thin_pool="p", snapshot_of="o")

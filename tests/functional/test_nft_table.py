@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.collection import run_module
-from tests.support.netns import NetnsFactory, ping, sh, veth
+from tests.support.netns import NetnsFactory, ip, ping, sh, veth
 
 from ansible_collections.stackling.cloud.plugins.module_utils import _nft
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
@@ -128,6 +133,59 @@ def test_snat_and_dnat_table_loads(pair: dict[str, str]) -> None:
     assert "dnat to 10.0.0.5" in text and 'oif "veth0" masquerade' in text
     assert "type nat hook prerouting priority dstnat" in text
     assert not run_module("nft_table", name="router", family="ip", netns=ns, chains=chains)["changed"]
+
+
+FLOATING_IP, SERVICE = "10.237.1.100", "10.237.2.10"
+
+
+def fetch(ns: str, url: str) -> str | None:
+    """GET ``url`` from namespace ``ns`` with python's urllib (3 s timeout): the body, or None on failure."""
+    code = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())"
+    proc = sh("ip", "netns", "exec", ns, sys.executable, "-c", code, url, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+@pytest.fixture()
+def routed(netns_factory: NetnsFactory, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """client (10.237.1.10) -- router (10.237.1.1, floating IP 10.237.1.100; 10.237.2.1) -- server (10.237.2.10),
+    with an HTTP server on 10.237.2.10:8080 in the server namespace, killed by its pid afterwards."""
+    client, router, server = netns_factory("nftc"), netns_factory("nftr"), netns_factory("nfts")
+    veth(client, "eth0", router, "qr-client", "10.237.1.10/24", "10.237.1.1/24")
+    veth(server, "eth0", router, "qr-server", SERVICE + "/24", "10.237.2.1/24")
+    ip(router, "address", "add", FLOATING_IP + "/32", "dev", "qr-client")  # the router answers ARP for it
+    ip(client, "route", "add", "default", "via", "10.237.1.1")
+    ip(server, "route", "add", "default", "via", "10.237.2.1")
+    sh("ip", "netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+    token = "stktest-" + secrets.token_hex(8)
+    (tmp_path / "index.html").write_text(token)
+    service = subprocess.Popen(["ip", "netns", "exec", server, sys.executable, "-m", "http.server", "--bind", SERVICE, "8080"],
+                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            if fetch(client, "http://%s:8080/" % SERVICE) == token:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the HTTP server in %s never answered" % server)
+        yield {"client": client, "router": router, "token": token}
+    finally:
+        service.kill()  # `ip netns exec` execs python, so this pid is the server's
+        service.wait(timeout=10)
+
+
+def test_dnat_makes_the_floating_ip_reach_the_service(routed: dict[str, str]) -> None:
+    client, router, url = routed["client"], routed["router"], "http://%s/" % FLOATING_IP
+    assert fetch(client, url) is None, "the floating IP answered before any DNAT rule existed"
+    chains = [{"name": "prerouting", "type": "nat", "hook": "prerouting",
+               "rules": ["ip daddr %s tcp dport 80 dnat to %s:8080" % (FLOATING_IP, SERVICE)]}]
+    created = run_module("nft_table", name="floating", family="ip", netns=router, chains=chains)
+    assert created["changed"] and not created["failed"], created
+    assert not run_module("nft_table", name="floating", family="ip", netns=router, chains=chains)["changed"]
+    assert fetch(client, url) == routed["token"], "the DNAT rule did not bring the client to the service"
+
+    removed = run_module("nft_table", name="floating", family="ip", netns=router, state="absent")
+    assert removed["changed"] and tables(router) == [], removed
+    assert fetch(client, url) is None, "the floating IP still reached the service after the table was removed"
 
 
 def test_netdev_ingress_on_a_device_and_named_priorities(pair: dict[str, str]) -> None:
