@@ -35,8 +35,7 @@ def store(database: Database) -> Iterator[Database]:
 
 
 def test_ten_thousand_concurrent_allocations_never_repeat_an_address_or_a_mac(store: Database) -> None:
-    # A small MAC space (one random octet in 16 bits of prefix+octet choices is too small for
-    # 10,000): the real 24 random bits, seeded, so collisions happen and are retried.
+    # 10,000 MACs from 24 random bits: a few collisions are expected (birthday bound) and retried.
     ipam = Ipam(IpamConfig(mac_retries=64), utcnow, random.Random(1234))
     with store.write() as session:
         net = ipam.create_network(session, "p", "big")

@@ -29,7 +29,9 @@ from stackling.ipam.pools import (
 
 
 @st.composite
-def networks(draw: st.DrawFn, v4_prefixes: tuple[int, int] = (8, 30), v6_prefixes: tuple[int, int] = (64, 126)) -> netaddr.IPNetwork:
+def networks(
+    draw: st.DrawFn, v4_prefixes: tuple[int, int] = (8, 30), v6_prefixes: tuple[int, int] = (64, 126)
+) -> netaddr.IPNetwork:
     if draw(st.booleans()):
         prefix = draw(st.integers(*v4_prefixes))
         value = draw(st.integers(0, 2**32 - 1))
@@ -70,7 +72,9 @@ def test_default_pools_are_the_usable_range_minus_the_gateway(case: tuple[netadd
 
 
 @given(networks_and_gateways(), st.data())
-def test_explicit_pools_are_accepted_inside_and_refused_outside(case: tuple[netaddr.IPNetwork, int | None], data: st.DataObject) -> None:
+def test_explicit_pools_are_accepted_inside_and_refused_outside(
+    case: tuple[netaddr.IPNetwork, int | None], data: st.DataObject
+) -> None:
     network, gateway = case
     first, last = usable_range(network)
     start = data.draw(st.integers(first, last))
@@ -110,7 +114,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(network=networks(v4_prefixes=(27, 30), v6_prefixes=(123, 126)), auto_gateway=st.booleans(), seed=st.integers(0, 99))
+@given(
+    network=networks(v4_prefixes=(27, 30), v6_prefixes=(123, 126)), auto_gateway=st.booleans(), seed=st.integers(0, 99)
+)
 def test_allocation_hands_out_each_pool_address_once_then_says_exhausted(
     store: Database, network: netaddr.IPNetwork, auto_gateway: bool, seed: int
 ) -> None:
@@ -127,7 +133,9 @@ def test_allocation_hands_out_each_pool_address_once_then_says_exhausted(
     request = [FixedIpRequest(subnet_id=subnet.id)]
     with store.write() as session:
         for _ in range(pool_size):
-            taken.append(int(netaddr.IPAddress(ipam.create_port(session, net.id, fixed_ips=request).fixed_ips[0].ip_address)))
+            taken.append(
+                int(netaddr.IPAddress(ipam.create_port(session, net.id, fixed_ips=request).fixed_ips[0].ip_address))
+            )
         with pytest.raises(IpAddressExhausted):
             ipam.create_port(session, net.id, fixed_ips=request)
     assert len(set(taken)) == pool_size

@@ -35,9 +35,14 @@ def consumer(name: str) -> ConsumerRef:
     return ConsumerRef(name, "project", "user")
 
 
-def make_hosts(db: Database, placement: PlacementEngine, count: int, inventory: dict[str, InventorySpec] = HOST) -> list[str]:
+def make_hosts(
+    db: Database, placement: PlacementEngine, count: int, inventory: dict[str, InventorySpec] = HOST
+) -> list[str]:
     with db.write() as session:
-        return [p.uuid for p in placement.create_providers(session, [ProviderSpec("cn%d" % i, inventory) for i in range(count)])]
+        return [
+            p.uuid
+            for p in placement.create_providers(session, [ProviderSpec("cn%d" % i, inventory) for i in range(count)])
+        ]
 
 
 # --- providers and inventories ----------------------------------------------------------------------
@@ -70,7 +75,9 @@ def test_duplicate_provider_names_conflict(database: Database, placement: Placem
 
 
 @pytest.mark.parametrize("name", ["CUSTOM_GPU_A100", "VCPU", "PCPU", "CUSTOM_X1"])
-def test_resource_classes_standard_and_custom_are_accepted(database: Database, placement: PlacementEngine, name: str) -> None:
+def test_resource_classes_standard_and_custom_are_accepted(
+    database: Database, placement: PlacementEngine, name: str
+) -> None:
     with database.write() as session:
         rp = placement.create_provider(session, "cn1")
         placement.set_inventory(session, rp.uuid, name, InventorySpec(4))
@@ -106,7 +113,9 @@ def test_bad_traits_are_refused(database: Database, placement: PlacementEngine) 
             placement.set_traits(session, rp.uuid, {"NOT_A_TRAIT"})
 
 
-def test_inventory_cannot_shrink_below_usage_or_vanish_while_used(database: Database, placement: PlacementEngine) -> None:
+def test_inventory_cannot_shrink_below_usage_or_vanish_while_used(
+    database: Database, placement: PlacementEngine
+) -> None:
     (uuid,) = make_hosts(database, placement, 1)
     with database.write() as session:
         placement.claim(session, consumer("vm1"), {uuid: {"VCPU": 40, "MEMORY_MB": 1024}})
@@ -148,9 +157,13 @@ def test_aggregates_and_availability_zones(database: Database, placement: Placem
 def test_candidates_fit_by_capacity_units_and_step(database: Database, placement: PlacementEngine) -> None:
     with database.write() as session:
         specs = [
-            ProviderSpec("big", {"VCPU": InventorySpec(8, allocation_ratio=2.0, max_unit=16), "MEMORY_MB": InventorySpec(8192)}),
+            ProviderSpec(
+                "big", {"VCPU": InventorySpec(8, allocation_ratio=2.0, max_unit=16), "MEMORY_MB": InventorySpec(8192)}
+            ),
             ProviderSpec("small", {"VCPU": InventorySpec(2), "MEMORY_MB": InventorySpec(4096, reserved=3000)}),
-            ProviderSpec("stepped", {"VCPU": InventorySpec(64, step_size=4), "MEMORY_MB": InventorySpec(65536, max_unit=1024)}),
+            ProviderSpec(
+                "stepped", {"VCPU": InventorySpec(64, step_size=4), "MEMORY_MB": InventorySpec(65536, max_unit=1024)}
+            ),
             ProviderSpec("no-ram", {"VCPU": InventorySpec(64)}),
         ]
         placement.create_providers(session, specs)
@@ -193,7 +206,12 @@ def test_candidates_with_traits_aggregates_and_limit(database: Database, placeme
         with database.read() as session:
             return [c.name for c in placement.allocation_candidates(session, request)]
 
-    assert names(AllocationRequest(SMALL, required_traits=frozenset({"HW_CPU_X86_AVX2"}))) == ["cn0", "cn1", "cn2", "cn3"]
+    assert names(AllocationRequest(SMALL, required_traits=frozenset({"HW_CPU_X86_AVX2"}))) == [
+        "cn0",
+        "cn1",
+        "cn2",
+        "cn3",
+    ]
     required_both = frozenset({"HW_CPU_X86_AVX2", "STORAGE_DISK_SSD"})
     assert names(AllocationRequest(SMALL, required_traits=required_both)) == ["cn0", "cn1", "cn2"]
     assert names(AllocationRequest(SMALL, forbidden_traits=frozenset({"STORAGE_DISK_SSD"}))) == ["cn3", "cn4", "cn5"]

@@ -48,7 +48,9 @@ def store(database: Database) -> Iterator[Database]:
 def test_parallel_claims_never_oversubscribe(store: Database) -> None:
     placement = PlacementEngine(utcnow)
     with store.write() as session:
-        providers = placement.create_providers(session, [ProviderSpec("cn%03d" % i, INVENTORY) for i in range(PROVIDERS)])
+        providers = placement.create_providers(
+            session, [ProviderSpec("cn%03d" % i, INVENTORY) for i in range(PROVIDERS)]
+        )
     uuids = [provider.uuid for provider in providers]
     claimed: list[int] = []
     refused: list[int] = []
@@ -90,6 +92,8 @@ def test_parallel_claims_never_oversubscribe(store: Database) -> None:
         for resource_class, used, total, reserved, ratio in rows:
             assert used <= (total - reserved) * ratio, resource_class
         assert placement.verify_usages(session) == []
-        allocated = session.scalar(select(func.count()).select_from(m.Allocation).where(m.Allocation.resource_class == "VCPU"))
+        allocated = session.scalar(
+            select(func.count()).select_from(m.Allocation).where(m.Allocation.resource_class == "VCPU")
+        )
         total_vcpu = session.scalar(select(func.sum(m.Inventory.used)).where(m.Inventory.resource_class == "VCPU"))
     assert allocated == len(claimed) == total_vcpu

@@ -330,4 +330,3 @@ def test_scheduler_config_from_yaml_mapping() -> None:
 def test_scheduler_config_errors_name_the_key(raw: dict[str, object], key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         scheduler_config_from_mapping(raw)
-

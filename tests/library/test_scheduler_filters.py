@@ -26,7 +26,9 @@ FLAVOR = {"VCPU": 2, "MEMORY_MB": 2048, "DISK_GB": 20}
 
 
 def host(name: str, **facts: object) -> HostState:
-    optional = {k: facts.pop(k) for k in ("availability_zone", "traits", "aggregate_metadata", "num_instances") if k in facts}
+    optional = {
+        k: facts.pop(k) for k in ("availability_zone", "traits", "aggregate_metadata", "num_instances") if k in facts
+    }
     state = HostState(len(name), "uuid-" + name, name, **facts)  # type: ignore[arg-type]
     for key, value in optional.items():
         setattr(state, key, value)
@@ -50,7 +52,11 @@ def test_compute_filter_keeps_enabled_hosts() -> None:
 
 
 def test_availability_zone_filter() -> None:
-    hosts = [host("a", availability_zone="az1"), host("b", availability_zone="az2"), host("c", availability_zone="nova")]
+    hosts = [
+        host("a", availability_zone="az1"),
+        host("b", availability_zone="az2"),
+        host("c", availability_zone="nova"),
+    ]
     assert not AvailabilityZoneFilter().applies(request())
     assert passing(AvailabilityZoneFilter(), hosts, request(availability_zone="az2")) == ["b"]
 
@@ -64,7 +70,10 @@ def test_aggregate_instance_extra_specs_filter() -> None:
     f = AggregateInstanceExtraSpecsFilter()
     assert not f.applies(request(extra_specs={"hw:cpu_policy": "dedicated", "trait:CUSTOM_X": "required"}))
     assert passing(f, hosts, request(extra_specs={"disk": "ssd"})) == ["ssd"]
-    assert passing(f, hosts, request(extra_specs={"aggregate_instance_extra_specs:disk": "<or> ssd <or> hdd"})) == ["ssd", "hdd"]
+    assert passing(f, hosts, request(extra_specs={"aggregate_instance_extra_specs:disk": "<or> ssd <or> hdd"})) == [
+        "ssd",
+        "hdd",
+    ]
     assert passing(f, hosts, request(extra_specs={"gpus": ">= 2", "hw:mem_page_size": "large"})) == ["ssd"]
     assert passing(f, hosts, request(extra_specs={"disk": "s!= ssd"})) == ["hdd"]
 
@@ -150,7 +159,11 @@ def test_traits_filter_required_and_forbidden() -> None:
 
 
 def test_handler_records_who_removed_what_and_skips_filters_that_do_not_apply() -> None:
-    hosts = [host("a", availability_zone="az1"), host("b", enabled=False, availability_zone="az1"), host("c", availability_zone="az2")]
+    hosts = [
+        host("a", availability_zone="az1"),
+        host("b", enabled=False, availability_zone="az1"),
+        host("c", availability_zone="az2"),
+    ]
     filters = [ALL_FILTERS[name]() for name in ("ComputeFilter", "AvailabilityZoneFilter", "SameHostFilter")]
     kept, records = run_filters(filters, hosts, request(availability_zone="az1"))
     assert [h.name for h in kept] == ["a"]

@@ -39,7 +39,9 @@ def test_thin_volumes_oversubscribe_up_to_the_ratio() -> None:
     assert fits(b, VolumeRequest(50))  # (150 + 50) / 100 = 2.0: at the ratio
     assert not fits(b, VolumeRequest(51))  # 2.01 > 2.0
     assert fits(b, VolumeRequest(60, thin=False)) and not fits(b, VolumeRequest(81, thin=False))
-    nearly_full = backend("full", thin_provisioning_support=True, max_over_subscription_ratio=20.0, free_capacity_gb=1.0)
+    nearly_full = backend(
+        "full", thin_provisioning_support=True, max_over_subscription_ratio=20.0, free_capacity_gb=1.0
+    )
     assert fits(nearly_full, VolumeRequest(20)) and not fits(nearly_full, VolumeRequest(21))  # free x ratio
     thin_only = backend("thin-only", thin_provisioning_support=True, thick_provisioning_support=False)
     assert not fits(thin_only, VolumeRequest(1, thin=False))
@@ -72,7 +74,9 @@ def test_a_passing_backend_keeps_its_promises(
 
 def test_capacity_weigher_spreads_or_packs() -> None:
     backends = [
-        backend("roomy", thin_provisioning_support=True, max_over_subscription_ratio=10.0, provisioned_capacity_gb=100.0),
+        backend(
+            "roomy", thin_provisioning_support=True, max_over_subscription_ratio=10.0, provisioned_capacity_gb=100.0
+        ),
         backend("thick", free_capacity_gb=90.0),
         backend("busy", thin_provisioning_support=True, max_over_subscription_ratio=2.0, provisioned_capacity_gb=150.0),
     ]
@@ -97,7 +101,9 @@ def test_volume_claims_fill_backends_through_placement(database: Database) -> No
     placement = PlacementEngine(utcnow)
     backends = StorageBackends(placement, utcnow)
     with database.write() as session:
-        backends.register(session, "lvm-thin", "lvm", 100, thin_provisioning_support=True, max_over_subscription_ratio=2.0)
+        backends.register(
+            session, "lvm-thin", "lvm", 100, thin_provisioning_support=True, max_over_subscription_ratio=2.0
+        )
         backends.register(session, "file", "file", 50, reserved_percentage=20)
     scheduler = VolumeScheduler(VolumeSchedulerConfig(), backends)
     placed = [scheduler.schedule_and_claim(database, ConsumerRef("vol%d" % i, "p", "u", "VOLUME"), VolumeRequest(40)).name
@@ -111,7 +117,9 @@ def test_volume_claims_fill_backends_through_placement(database: Database) -> No
 
 
 def test_volume_scheduler_config() -> None:
-    config = volume_scheduler_config_from_mapping({"enabled_filters": ["CapacityFilter"], "weighers": {"CapacityWeigher": -1}})
+    config = volume_scheduler_config_from_mapping(
+        {"enabled_filters": ["CapacityFilter"], "weighers": {"CapacityWeigher": -1}}
+    )
     assert config.enabled_filters == ("CapacityFilter",) and config.weighers == {"CapacityWeigher": -1.0}
     with pytest.raises(ConfigError, match="volume_scheduler.enabled_filters"):
         volume_scheduler_config_from_mapping({"enabled_filters": ["RAMFilter"]})

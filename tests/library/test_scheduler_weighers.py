@@ -27,7 +27,11 @@ def host(name: str, vcpus: float = 8, ram: float = 8192, disk: float = 100, inst
     return state
 
 
-HOSTS = [host("a", vcpus=4, ram=1024, disk=10), host("b", vcpus=16, ram=4096, disk=300), host("c", vcpus=8, ram=16384, disk=50)]
+HOSTS = [
+    host("a", vcpus=4, ram=1024, disk=10),
+    host("b", vcpus=16, ram=4096, disk=300),
+    host("c", vcpus=8, ram=16384, disk=50),
+]
 
 
 def names(hosts: list[HostState]) -> list[str]:

@@ -1,10 +1,10 @@
 """IPAM settings (the ``ipam:`` section of the controller configuration)::
 
-    ipam:
-      vni_ranges: [[1, 16777215]]   # VXLAN VNIs handed to tenant networks (inclusive ranges)
-      mac_prefix: "fa:16:3e"        # the first three octets of generated MACs (Neutron's)
-      tunnel_mtu: 1450              # MTU of VXLAN networks (1500 - 50 bytes of VXLAN/UDP/IP)
-      physical_mtu: 1500            # MTU of flat and VLAN networks
+ipam:
+  vni_ranges: [[1, 16777215]]   # VXLAN VNIs handed to tenant networks (inclusive ranges)
+  mac_prefix: "fa:16:3e"        # the first three octets of generated MACs (Neutron's)
+  tunnel_mtu: 1450              # MTU of VXLAN networks (1500 - 50 bytes of VXLAN/UDP/IP)
+  physical_mtu: 1500            # MTU of flat and VLAN networks
 """
 
 from __future__ import annotations
@@ -34,9 +34,13 @@ class IpamConfig:
             if not 1 <= low <= high <= MAX_VNI:
                 raise ConfigError("ipam.vni_ranges: %d-%d is not inside 1-%d with low <= high" % (low, high, MAX_VNI))
         if not _PREFIX.match(self.mac_prefix):
-            raise ConfigError("ipam.mac_prefix: expected three lowercase hex octets like 'fa:16:3e', got %r" % self.mac_prefix)
+            raise ConfigError(
+                "ipam.mac_prefix: expected three lowercase hex octets like 'fa:16:3e', got %r" % self.mac_prefix
+            )
         if int(self.mac_prefix[:2], 16) & 1:
-            raise ConfigError("ipam.mac_prefix: %s is a multicast prefix (lowest bit of the first octet set)" % self.mac_prefix)
+            raise ConfigError(
+                "ipam.mac_prefix: %s is a multicast prefix (lowest bit of the first octet set)" % self.mac_prefix
+            )
         for key in ("tunnel_mtu", "physical_mtu"):
             if not 576 <= getattr(self, key) <= 9216:
                 raise ConfigError("ipam.%s: expected 576 to 9216, got %r" % (key, getattr(self, key)))
@@ -68,8 +72,11 @@ def _ranges(key: str, value: Any) -> tuple[tuple[int, int], ...]:
     if not isinstance(value, list):
         raise ConfigError("%s: expected a list of [low, high] pairs, got %r" % (key, value))
     for item in value:
-        if (not isinstance(item, (list, tuple)) or len(item) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
+        if (
+            not isinstance(item, (list, tuple))
+            or len(item) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)
+        ):
             raise ConfigError("%s: expected [low, high] integer pairs, got %r" % (key, item))
         ranges.append((item[0], item[1]))
     return tuple(ranges)

@@ -19,7 +19,12 @@ FLOATING_IP_OWNER = "network:floatingip"
 
 class FloatingIpOps(PortOps):
     def create_floating_ip(
-        self, session: Session, network_id: str, project_id: str, ip_address: str | None = None, subnet_id: str | None = None
+        self,
+        session: Session,
+        network_id: str,
+        project_id: str,
+        ip_address: str | None = None,
+        subnet_id: str | None = None,
     ) -> FloatingIpInfo:
         """Take an address from the external network's IPv4 subnets (or exactly ``ip_address``)."""
         ensure_write_transaction(session)
@@ -39,7 +44,9 @@ class FloatingIpOps(PortOps):
         port = self.create_port(
             session, network_id, project_id, fixed_ips=request, device_id=fip_id, device_owner=FLOATING_IP_OWNER
         )
-        address = next(ip for ip in port.fixed_ips if ":" not in ip.ip_address) if request is None else port.fixed_ips[0]
+        address = (
+            next(ip for ip in port.fixed_ips if ":" not in ip.ip_address) if request is None else port.fixed_ips[0]
+        )
         session.add(m.FloatingIp(
             id=fip_id, project_id=project_id, network_id=network_id, port_id=port.id, address=address.ip_address,
             created_at=self._clock(),
@@ -48,7 +55,9 @@ class FloatingIpOps(PortOps):
         return self.get_floating_ip(session, fip_id)
 
     def subnets_v4(self, session: Session, network_id: str) -> list[str]:
-        return list(session.scalars(select(m.Subnet.id).where(m.Subnet.network_id == network_id, m.Subnet.ip_version == 4)))
+        return list(
+            session.scalars(select(m.Subnet.id).where(m.Subnet.network_id == network_id, m.Subnet.ip_version == 4))
+        )
 
     def get_floating_ip(self, session: Session, floating_ip_id: str) -> FloatingIpInfo:
         row = session.get(m.FloatingIp, floating_ip_id, populate_existing=True)

@@ -66,7 +66,9 @@ class NetworkOps(IpamBase):
             if network_type == VXLAN and vni is None:
                 vni = lowest_free_vni(session, self.config.vni_ranges)
                 if vni is None:
-                    raise SegmentationIdExhausted("every VNI of ipam.vni_ranges %s is in use" % (self.config.vni_ranges,))
+                    raise SegmentationIdExhausted(
+                        "every VNI of ipam.vni_ranges %s is in use" % (self.config.vni_ranges,)
+                    )
             row = m.Network(
                 id=new_id(), project_id=project_id, name=name, external=external, shared=shared,
                 network_type=network_type, physical_network=physical_network, segmentation_id=vni, mtu=mtu,
@@ -78,7 +80,9 @@ class NetworkOps(IpamBase):
                 return _network_info(row)
             except IntegrityError:  # the segment was taken meanwhile
                 if segmentation_id is not None:
-                    raise Conflict("%s segment %s is in use by another network" % (network_type, segmentation_id)) from None
+                    raise Conflict(
+                        "%s segment %s is in use by another network" % (network_type, segmentation_id)
+                    ) from None
         raise SegmentationIdExhausted("could not take a free VNI after %d tries" % self.config.allocation_retries)
 
     def get_network(self, session: Session, network_id: str) -> NetworkInfo:
@@ -119,7 +123,11 @@ class NetworkOps(IpamBase):
         ensure_write_transaction(session)
         network = self._network_row(session, network_id)
         net = parse_cidr(cidr)
-        gateway = default_gateway(net) if gateway_ip == AUTO else None if gateway_ip is None else check_gateway(net, gateway_ip)
+        gateway = (
+            default_gateway(net)
+            if gateway_ip == AUTO
+            else None if gateway_ip is None else check_gateway(net, gateway_ip)
+        )
         pools = default_pools(net, gateway) if allocation_pools is None else check_pools(net, gateway, allocation_pools)
         dns = [str(parse_address(server, what="DNS server")) for server in dns_nameservers]
         if len(set(dns)) != len(dns):
@@ -137,7 +145,9 @@ class NetworkOps(IpamBase):
         session.flush()
         session.add_all(_pool_row(row.id, pool) for pool in pools)
         session.add_all(m.SubnetDnsNameserver(subnet_id=row.id, address=a, position=i) for i, a in enumerate(dns))
-        session.add_all(m.SubnetHostRoute(subnet_id=row.id, destination=r.destination, nexthop=r.nexthop) for r in routes)
+        session.add_all(
+            m.SubnetHostRoute(subnet_id=row.id, destination=r.destination, nexthop=r.nexthop) for r in routes
+        )
         session.flush()
         return self.get_subnet(session, row.id)
 

@@ -27,7 +27,16 @@ from stackling.db.models.base import new_id
 from stackling.errors import Conflict, NotFound, ValidationError
 from stackling.ipam.mac import normalize_mac, random_mac
 from stackling.ipam.networks import IpamBase
-from stackling.ipam.pools import Pool, address_text, address_value, batches, parse_address, parse_cidr, scan_order, usable_range
+from stackling.ipam.pools import (
+    Pool,
+    address_text,
+    address_value,
+    batches,
+    parse_address,
+    parse_cidr,
+    scan_order,
+    usable_range,
+)
 from stackling.ipam.types import FixedIp, FixedIpRequest, PortInfo
 from stackling.sql import insert_unless_taken, rowcount, table
 
@@ -63,6 +72,7 @@ _TAKEN = select(_ips.c.address).where(
     _ips.c.subnet_id == bindparam("subnet_id"), _ips.c.address.in_(bindparam("addresses", expanding=True))
 )
 _ADVANCE = update(_pools).where(_pools.c.id == bindparam("pool_id")).values(next_ip=bindparam("cursor"))
+
 
 class PortOps(IpamBase):
     def create_port(
@@ -140,12 +150,16 @@ class PortOps(IpamBase):
     def _insert_port(self, session: Session, port: dict[str, Any], mac_address: str | None) -> str:
         tries = 1 if mac_address is not None else self.config.mac_retries
         for _ in range(tries):
-            mac = normalize_mac(mac_address) if mac_address is not None else random_mac(self.config.mac_prefix, self.rng)
+            mac = (
+                normalize_mac(mac_address) if mac_address is not None else random_mac(self.config.mac_prefix, self.rng)
+            )
             if insert_unless_taken(session, "ports", ("mac_address",), {**port, "mac_address": mac}):
                 return mac
             if mac_address is not None:
                 raise Conflict("MAC address %s is in use" % mac)
-        raise MacAddressExhausted("no unused MAC address with prefix %s after %d draws" % (self.config.mac_prefix, tries))
+        raise MacAddressExhausted(
+            "no unused MAC address with prefix %s after %d draws" % (self.config.mac_prefix, tries)
+        )
 
     # --- fixed IPs -----------------------------------------------------------------------------------
     def _allocate_requested(
@@ -166,7 +180,9 @@ class PortOps(IpamBase):
             return self._allocate_any_of(session, [subnet], port_id)
         return self._allocate_exact(session, subnet, wanted.ip_address, port_id, allow_gateway)
 
-    def _allocate_exact(self, session: Session, subnet: Any, ip_address: str, port_id: str, allow_gateway: bool) -> FixedIp:
+    def _allocate_exact(
+        self, session: Session, subnet: Any, ip_address: str, port_id: str, allow_gateway: bool
+    ) -> FixedIp:
         subnet_id, version, cidr, gateway = subnet
         network = parse_cidr(cidr)
         address = parse_address(ip_address, version)

@@ -39,7 +39,8 @@ class EngineBase:
         row = self._provider_row(session, ref, lock=True)
         if expected_generation is not None and row.generation != expected_generation:
             raise ConcurrentUpdate(
-                "resource provider %s changed: generation %d, expected %d" % (row.name, row.generation, expected_generation)
+                "resource provider %s changed: generation %d, expected %d"
+                % (row.name, row.generation, expected_generation)
             )
         return row
 

@@ -141,7 +141,9 @@ def matching(shape: Shape) -> Matching:
         inventories[resource_class] = inv
     for i, resource_class in enumerate(shape.summary):
         inv = _inv.alias("sum%d" % i)
-        source = source.outerjoin(inv, and_(inv.c.resource_provider_id == _rp.c.id, inv.c.resource_class == resource_class))
+        source = source.outerjoin(
+            inv, and_(inv.c.resource_provider_id == _rp.c.id, inv.c.resource_class == resource_class)
+        )
         inventories[resource_class] = inv
     return Matching(source, tuple(conditions + _trait_conditions(shape)), inventories, shape)
 

@@ -36,8 +36,13 @@ def validate_inventory_numbers(
     total: int, reserved: int, min_unit: int, max_unit: int, step_size: int, allocation_ratio: float
 ) -> None:
     """ValidationError unless the numbers make a usable inventory (placement's schema rules)."""
-    for name, value, low in (("total", total, 1), ("reserved", reserved, 0), ("min_unit", min_unit, 1),
-                             ("max_unit", max_unit, 1), ("step_size", step_size, 1)):
+    for name, value, low in (
+        ("total", total, 1),
+        ("reserved", reserved, 0),
+        ("min_unit", min_unit, 1),
+        ("max_unit", max_unit, 1),
+        ("step_size", step_size, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValidationError("inventory %s: expected an integer >= %d, got %r" % (name, low, value))
     if reserved > total:

@@ -31,14 +31,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from stackling.allocation_errors import CapacityExceeded, ConcurrentUpdate, InvalidAllocation
-from stackling.db import models as m
-from stackling.sql import rowcount, table
 from stackling.db.engine import ensure_write_transaction, is_sqlite
 from stackling.errors import NotFound, ValidationError
 from stackling.placement._base import EngineBase
 from stackling.placement.capacity import capacity, unit_problem
 from stackling.placement.resource_classes import validate_resource_class
 from stackling.placement.types import ConsumerRef
+from stackling.sql import rowcount, table
 
 T = TypeVar("T")
 _rp = table("resource_providers")
@@ -71,9 +70,7 @@ _GIVE_BACK = update(_inv).where(*_INVENTORY_ROW).values(used=_inv.c.used - _p("a
 def _take_statement(classes: int) -> Any:
     """Take ``amount_i`` of class ``rc_i`` (i < classes) from one provider in one UPDATE; it
     updates exactly ``classes`` rows when everything fits, fewer otherwise."""
-    amount = case(
-        *[(_inv.c.resource_class == bindparam("rc_%d" % i), _p("amount_%d" % i)) for i in range(classes)]
-    )
+    amount = case(*[(_inv.c.resource_class == bindparam("rc_%d" % i), _p("amount_%d" % i)) for i in range(classes)])
     return (
         update(_inv)
         .where(
@@ -89,7 +86,13 @@ def _take_statement(classes: int) -> Any:
 
 
 _INVENTORY = select(
-    _inv.c.total, _inv.c.reserved, _inv.c.allocation_ratio, _inv.c.used, _inv.c.min_unit, _inv.c.max_unit, _inv.c.step_size
+    _inv.c.total,
+    _inv.c.reserved,
+    _inv.c.allocation_ratio,
+    _inv.c.used,
+    _inv.c.min_unit,
+    _inv.c.max_unit,
+    _inv.c.step_size,
 ).where(*_INVENTORY_ROW)
 _DELETE_ALLOCATIONS = delete(_alloc).where(_alloc.c.consumer_uuid == bindparam("c_uuid"))
 _INSERT_ALLOCATION = insert(_alloc)
@@ -120,7 +123,9 @@ def _checked(allocations: Allocations) -> dict[str, dict[str, int]]:
         for resource_class, amount in resources.items():
             validate_resource_class(resource_class)
             if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-                raise ValidationError("allocation of %s on %s: expected an integer >= 1, got %r" % (resource_class, provider, amount))
+                raise ValidationError(
+                    "allocation of %s on %s: expected an integer >= 1, got %r" % (resource_class, provider, amount)
+                )
         if resources:
             out[provider] = dict(resources)
     return out
@@ -187,7 +192,9 @@ class ClaimOps(EngineBase):
 
     def _consumer(self, session: Session, consumer_uuid: str) -> ConsumerRef:
         row = session.execute(
-            select(_consumer.c.project_id, _consumer.c.user_id, _consumer.c.consumer_type).where(_consumer.c.uuid == consumer_uuid)
+            select(_consumer.c.project_id, _consumer.c.user_id, _consumer.c.consumer_type).where(
+                _consumer.c.uuid == consumer_uuid
+            )
         ).first()
         if row is None:
             raise NotFound("consumer", consumer_uuid)
@@ -206,9 +213,13 @@ class ClaimOps(EngineBase):
                 if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
                     raise
             time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-        raise ConcurrentUpdate("allocations changed concurrently %d times in a row; giving up" % (self.claim_retries + 1))
+        raise ConcurrentUpdate(
+            "allocations changed concurrently %d times in a row; giving up" % (self.claim_retries + 1)
+        )
 
-    def _write(self, session: Session, consumer: ConsumerRef, wanted: dict[str, dict[str, int]], expect: int | Expect) -> int:
+    def _write(
+        self, session: Session, consumer: ConsumerRef, wanted: dict[str, dict[str, int]], expect: int | Expect
+    ) -> int:
         conn = session.connection()
         key = {"c_uuid": consumer.uuid}
         seen_consumer = conn.execute(_CONSUMER_GENERATION, key).scalar()
@@ -225,7 +236,12 @@ class ClaimOps(EngineBase):
             provider_id, name = by_uuid[uuid]
             self._take(session, provider_id, name, wanted[uuid])
             rows += [
-                {"consumer_uuid": consumer.uuid, "resource_provider_id": provider_id, "resource_class": rc, "used": amount}
+                {
+                    "consumer_uuid": consumer.uuid,
+                    "resource_provider_id": provider_id,
+                    "resource_class": rc,
+                    "used": amount,
+                }
                 for rc, amount in sorted(wanted[uuid].items())
             ]
         generation = self._write_consumer(session, consumer, seen_consumer, bool(rows))
@@ -236,7 +252,9 @@ class ClaimOps(EngineBase):
                 raise _Retry()
         return generation
 
-    def _providers(self, session: Session, wanted: Mapping[str, Any], current_ids: set[int]) -> dict[int, tuple[str, str, int]]:
+    def _providers(
+        self, session: Session, wanted: Mapping[str, Any], current_ids: set[int]
+    ) -> dict[int, tuple[str, str, int]]:
         """id -> (uuid, name, generation) of every provider involved; locked on PostgreSQL."""
         statement = _PROVIDERS if is_sqlite(session) else _PROVIDERS_LOCKED
         rows = session.connection().execute(statement, {"uuids": sorted(wanted), "ids": sorted(current_ids)})
@@ -278,8 +296,15 @@ class ClaimOps(EngineBase):
             if keep:
                 conn.execute(
                     _INSERT_CONSUMER,
-                    {"uuid": consumer.uuid, "project_id": consumer.project_id, "user_id": consumer.user_id,
-                     "consumer_type": consumer.consumer_type, "generation": 0, "created_at": now, "updated_at": now},
+                    {
+                        "uuid": consumer.uuid,
+                        "project_id": consumer.project_id,
+                        "user_id": consumer.user_id,
+                        "consumer_type": consumer.consumer_type,
+                        "generation": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
             return 0
         params = {"c_uuid": consumer.uuid, "seen": seen, "now": now}
@@ -295,7 +320,8 @@ def _check_consumer(uuid: str, seen: int | None, expect: int | Expect) -> None:
     if expect is Expect.NEW:
         if seen is not None:
             raise ConcurrentUpdate(
-                "consumer %s already has allocations (generation %d): pass its generation to replace them" % (uuid, seen)
+                "consumer %s already has allocations (generation %d): pass its generation to replace them"
+                % (uuid, seen)
             )
         return
     if seen != expect:

@@ -45,8 +45,10 @@ class ProviderOps(EngineBase):
         ensure_write_transaction(session)
         now = self._clock()
         uuids = [spec.uuid or new_id() for spec in specs]
-        rows = [{"uuid": uuid, "name": spec.name, "generation": 1, "created_at": now, "updated_at": now}
-                for uuid, spec in zip(uuids, specs)]
+        rows = [
+            {"uuid": uuid, "name": spec.name, "generation": 1, "created_at": now, "updated_at": now}
+            for uuid, spec in zip(uuids, specs)
+        ]
         try:
             with session.begin_nested():
                 session.connection().execute(insert(_rp), rows)
@@ -88,8 +90,9 @@ class ProviderOps(EngineBase):
 
     def list_providers(self, session: Session) -> list[Provider]:
         rows = session.execute(
-            select(m.ResourceProvider.id, m.ResourceProvider.uuid, m.ResourceProvider.name, m.ResourceProvider.generation)
-            .order_by(m.ResourceProvider.name)
+            select(
+                m.ResourceProvider.id, m.ResourceProvider.uuid, m.ResourceProvider.name, m.ResourceProvider.generation
+            ).order_by(m.ResourceProvider.name)
         )
         return [Provider(*row) for row in rows]
 
@@ -108,7 +111,12 @@ class ProviderOps(EngineBase):
         return {inv.resource_class: _inventory(inv) for inv in rows}
 
     def set_inventory(
-        self, session: Session, ref: str, resource_class: str, spec: InventorySpec, expected_generation: int | None = None
+        self,
+        session: Session,
+        ref: str,
+        resource_class: str,
+        spec: InventorySpec,
+        expected_generation: int | None = None,
     ) -> Provider:
         """Create or update one inventory. Refused (InventoryInUse) if it would leave less than is used."""
         validate_resource_class(resource_class)
@@ -118,7 +126,11 @@ class ProviderOps(EngineBase):
         return Provider(row.id, row.uuid, row.name, generation)
 
     def set_inventories(
-        self, session: Session, ref: str, inventories: Mapping[str, InventorySpec], expected_generation: int | None = None
+        self,
+        session: Session,
+        ref: str,
+        inventories: Mapping[str, InventorySpec],
+        expected_generation: int | None = None,
     ) -> Provider:
         """Replace all inventories of a provider (classes not named are deleted if unused)."""
         for resource_class in inventories:
@@ -173,12 +185,16 @@ class ProviderOps(EngineBase):
         rows = session.execute(
             select(m.ResourceProvider.name, m.Inventory.resource_class, m.Inventory.used, actual)
             .join(m.ResourceProvider, m.ResourceProvider.id == m.Inventory.resource_provider_id)
-            .outerjoin(sums, (sums.c.rp == m.Inventory.resource_provider_id) & (sums.c.rc == m.Inventory.resource_class))
+            .outerjoin(
+                sums, (sums.c.rp == m.Inventory.resource_provider_id) & (sums.c.rc == m.Inventory.resource_class)
+            )
             .where(m.Inventory.used != actual)
         )
         return [(name, rc, int(used), int(total)) for name, rc, used, total in rows]
 
-    def _upsert_inventory(self, session: Session, row: m.ResourceProvider, resource_class: str, spec: InventorySpec) -> None:
+    def _upsert_inventory(
+        self, session: Session, row: m.ResourceProvider, resource_class: str, spec: InventorySpec
+    ) -> None:
         inv = session.scalars(
             select(m.Inventory).where(
                 m.Inventory.resource_provider_id == row.id, m.Inventory.resource_class == resource_class
@@ -203,7 +219,9 @@ class ProviderOps(EngineBase):
     def _delete_inventory(self, session: Session, row: m.ResourceProvider, inv: m.Inventory) -> None:
         if inv.used:
             raise InventoryInUse("%s on %s: %d in use, cannot delete" % (inv.resource_class, row.name, inv.used))
-        session.execute(delete(m.Inventory).where(m.Inventory.id == inv.id).execution_options(synchronize_session=False))
+        session.execute(
+            delete(m.Inventory).where(m.Inventory.id == inv.id).execution_options(synchronize_session=False)
+        )
 
 
 def _inventory(row: m.Inventory) -> Inventory:

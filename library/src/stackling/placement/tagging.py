@@ -22,7 +22,9 @@ AVAILABILITY_ZONE = "availability_zone"
 class TraitOps(EngineBase):
     def traits(self, session: Session, ref: str) -> frozenset[str]:
         row = self._provider_row(session, ref)
-        return frozenset(session.scalars(select(m.ProviderTrait.trait).where(m.ProviderTrait.resource_provider_id == row.id)))
+        return frozenset(
+            session.scalars(select(m.ProviderTrait.trait).where(m.ProviderTrait.resource_provider_id == row.id))
+        )
 
     def set_traits(
         self, session: Session, ref: str, traits: Iterable[str], expected_generation: int | None = None
@@ -44,7 +46,11 @@ class TraitOps(EngineBase):
 
 class AggregateOps(EngineBase):
     def create_aggregate(
-        self, session: Session, name: str | None = None, uuid: str | None = None, metadata: Mapping[str, str] | None = None
+        self,
+        session: Session,
+        name: str | None = None,
+        uuid: str | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> AggregateInfo:
         ensure_write_transaction(session)
         row = m.Aggregate(uuid=uuid or new_id(), name=name, created_at=self._clock())
@@ -60,7 +66,9 @@ class AggregateOps(EngineBase):
     def aggregate(self, session: Session, ref: str) -> AggregateInfo:
         row = self._aggregate_row(session, ref)
         metadata = session.execute(
-            select(m.AggregateMetadata.key, m.AggregateMetadata.value).where(m.AggregateMetadata.aggregate_uuid == row.uuid)
+            select(m.AggregateMetadata.key, m.AggregateMetadata.value).where(
+                m.AggregateMetadata.aggregate_uuid == row.uuid
+            )
         )
         return AggregateInfo(row.uuid, row.name, {key: value for key, value in metadata})
 
@@ -93,7 +101,9 @@ class AggregateOps(EngineBase):
             session.flush()
             if AVAILABILITY_ZONE in metadata:
                 members = session.scalars(
-                    select(m.ProviderAggregate.resource_provider_id).where(m.ProviderAggregate.aggregate_uuid == row.uuid)
+                    select(m.ProviderAggregate.resource_provider_id).where(
+                        m.ProviderAggregate.aggregate_uuid == row.uuid
+                    )
                 ).all()
                 for provider_id in members:
                     self._check_one_zone(session, provider_id)
@@ -102,7 +112,9 @@ class AggregateOps(EngineBase):
     def aggregates(self, session: Session, ref: str) -> frozenset[str]:
         row = self._provider_row(session, ref)
         return frozenset(
-            session.scalars(select(m.ProviderAggregate.aggregate_uuid).where(m.ProviderAggregate.resource_provider_id == row.id))
+            session.scalars(
+                select(m.ProviderAggregate.aggregate_uuid).where(m.ProviderAggregate.resource_provider_id == row.id)
+            )
         )
 
     def set_aggregates(
@@ -121,10 +133,14 @@ class AggregateOps(EngineBase):
 
     def add_to_aggregate(self, session: Session, ref: str, aggregate: str) -> Provider:
         """Nova's ``aggregate add host``."""
-        return self.set_aggregates(session, ref, self.aggregates(session, ref) | {self._aggregate_row(session, aggregate).uuid})
+        return self.set_aggregates(
+            session, ref, self.aggregates(session, ref) | {self._aggregate_row(session, aggregate).uuid}
+        )
 
     def remove_from_aggregate(self, session: Session, ref: str, aggregate: str) -> Provider:
-        return self.set_aggregates(session, ref, self.aggregates(session, ref) - {self._aggregate_row(session, aggregate).uuid})
+        return self.set_aggregates(
+            session, ref, self.aggregates(session, ref) - {self._aggregate_row(session, aggregate).uuid}
+        )
 
     def availability_zone(self, session: Session, ref: str, default: str) -> str:
         row = self._provider_row(session, ref)
@@ -137,7 +153,10 @@ class AggregateOps(EngineBase):
                 session.scalars(
                     select(m.AggregateMetadata.value)
                     .join(m.ProviderAggregate, m.ProviderAggregate.aggregate_uuid == m.AggregateMetadata.aggregate_uuid)
-                    .where(m.ProviderAggregate.resource_provider_id == provider_id, m.AggregateMetadata.key == AVAILABILITY_ZONE)
+                    .where(
+                        m.ProviderAggregate.resource_provider_id == provider_id,
+                        m.AggregateMetadata.key == AVAILABILITY_ZONE,
+                    )
                 )
             )
         )

@@ -67,7 +67,11 @@ class ComputeHosts:
     ) -> ComputeHostInfo:
         """Create the host, or update it (inventories, traits, hypervisor facts) if it exists."""
         row = session.scalars(select(m.ResourceProvider).where(m.ResourceProvider.name == name)).first()
-        provider = self.placement.create_provider(session, name, uuid) if row is None else self.placement.provider(session, name)
+        provider = (
+            self.placement.create_provider(session, name, uuid)
+            if row is None
+            else self.placement.provider(session, name)
+        )
         self.placement.set_inventories(session, provider.uuid, inventories)
         record = session.get(m.ComputeHost, provider.id)
         if record is None:

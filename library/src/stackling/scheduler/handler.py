@@ -43,7 +43,9 @@ def weigh_totals(
     return totals
 
 
-def rank(weighers: Sequence[tuple[BaseHostWeigher, float]], hosts: Sequence[HostState], request: RequestSpec) -> list[HostState]:
+def rank(
+    weighers: Sequence[tuple[BaseHostWeigher, float]], hosts: Sequence[HostState], request: RequestSpec
+) -> list[HostState]:
     """The hosts, best first; ties keep the input order (provider id)."""
     totals = weigh_totals(weighers, hosts, request)
     return [hosts[i] for i in sorted(range(len(hosts)), key=totals.__getitem__, reverse=True)]

@@ -42,5 +42,9 @@ class HostState(_HostRow):
 
     def __repr__(self) -> str:
         return "HostState(%s, vcpus=%g, ram_mb=%g, disk_gb=%g%s)" % (
-            self.name, self.free_vcpus, self.free_ram_mb, self.free_disk_gb, "" if self.enabled else ", disabled"
+            self.name,
+            self.free_vcpus,
+            self.free_ram_mb,
+            self.free_disk_gb,
+            "" if self.enabled else ", disabled",
         )

@@ -64,7 +64,9 @@ class HostLoader:
         """The compute hosts that fit ``request.resources`` now (``limit`` > 0: that many, at random)."""
         placement_request = AllocationRequest(request.resources, limit=limit or None, randomize=bool(limit))
         shape = shape_of(placement_request, SUMMARY_CLASSES)
-        result = cast(CursorResult[Any], session.connection().execute(_hosts_statement(shape), parameters(placement_request)))
+        result = cast(
+            CursorResult[Any], session.connection().execute(_hosts_statement(shape), parameters(placement_request))
+        )
         hosts: list[HostState] = []
         try:
             # Plain DBAPI rows, a batch at a time: the columns need no type processing, and
@@ -77,7 +79,9 @@ class HostLoader:
             self._load_optional(session, hosts, request, needs)
         return hosts
 
-    def _load_optional(self, session: Session, hosts: list[HostState], request: RequestSpec, needs: frozenset[str]) -> None:
+    def _load_optional(
+        self, session: Session, hosts: list[HostState], request: RequestSpec, needs: frozenset[str]
+    ) -> None:
         if AVAILABILITY_ZONE in needs:
             zones = self.zones(session)
             for host in hosts:
@@ -176,7 +180,8 @@ class HostLoader:
     def hosts_of(self, session: Session, consumers: Iterable[str]) -> frozenset[str]:
         """Provider uuids holding allocations of any of ``consumers``."""
         rows = session.connection().execute(
-            select(_rp.c.uuid).distinct()
+            select(_rp.c.uuid)
+            .distinct()
             .join(_alloc, _alloc.c.resource_provider_id == _rp.c.id)
             .where(_alloc.c.consumer_uuid.in_(sorted(consumers)))
         )

@@ -73,7 +73,9 @@ class Scheduler:
         alternates = tuple(host for host in ranked if host is not chosen)[: self.config.alternates]
         return Selection(chosen, alternates, considered=len(candidates))
 
-    def _placement_record(self, session: Session, request: RequestSpec, candidates: Sequence[HostState]) -> FilterRecord:
+    def _placement_record(
+        self, session: Session, request: RequestSpec, candidates: Sequence[HostState]
+    ) -> FilterRecord:
         names = self.loader.host_names(session)
         fitting = {host.uuid for host in candidates}
         removed = tuple(name for uuid, name in names.items() if uuid not in fitting)
@@ -101,7 +103,9 @@ class Scheduler:
                 failures.append((host.name, str(exc)))
         raise _claims_failed(selection, failures)
 
-    def claim_selection(self, db: Database, consumer: ConsumerRef, request: RequestSpec, selection: Selection) -> Placed:
+    def claim_selection(
+        self, db: Database, consumer: ConsumerRef, request: RequestSpec, selection: Selection
+    ) -> Placed:
         """Claim on the selected host, else on each alternate in turn (one write transaction
         each); NoValidHost listing every refusal if none takes it."""
         failures: list[tuple[str, str]] = []
@@ -124,15 +128,23 @@ class Scheduler:
             fresh = self.loader.resolve(session, request.resolved(group=None), lock_group=True)
             for check in _GROUP_CHECKS:
                 if check.applies(fresh) and not check.host_passes(host, fresh):
-                    raise _GroupPolicyChanged("server group %s policy no longer allows %s" % (request.group_id, host.name))
+                    raise _GroupPolicyChanged(
+                        "server group %s policy no longer allows %s" % (request.group_id, host.name)
+                    )
         self.placement.claim(session, consumer, {host.uuid: dict(request.resources)})
         if request.group_id is not None:
             self._join_group(session, request.group_id, consumer.uuid)
 
     def _join_group(self, session: Session, group_id: str, consumer_uuid: str) -> None:
-        known = session.connection().execute(
-            select(_members.c.group_id).where(_members.c.group_id == group_id, _members.c.consumer_uuid == consumer_uuid)
-        ).first()
+        known = (
+            session.connection()
+            .execute(
+                select(_members.c.group_id).where(
+                    _members.c.group_id == group_id, _members.c.consumer_uuid == consumer_uuid
+                )
+            )
+            .first()
+        )
         if known is None:
             session.connection().execute(insert(_members).values(group_id=group_id, consumer_uuid=consumer_uuid))
 

@@ -1,9 +1,9 @@
 """Server groups (nova's): a policy over a set of instances (consumers).
 
-    groups = ServerGroups(clock)
-    with db.write() as session:
-        group = groups.create(session, "web", "anti-affinity", project_id, user_id)
-    request = RequestSpec(resources, group_id=group.id)   # the scheduler adds the member on claim
+groups = ServerGroups(clock)
+with db.write() as session:
+    group = groups.create(session, "web", "anti-affinity", project_id, user_id)
+request = RequestSpec(resources, group_id=group.id)   # the scheduler adds the member on claim
 """
 
 from __future__ import annotations

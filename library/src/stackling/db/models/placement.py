@@ -73,7 +73,9 @@ class Consumer(Base):
 class Allocation(Base):
     __tablename__ = "allocations"
     __table_args__ = (
-        UniqueConstraint("consumer_uuid", "resource_provider_id", "resource_class", name="uq_allocations_consumer_provider_class"),
+        UniqueConstraint(
+            "consumer_uuid", "resource_provider_id", "resource_class", name="uq_allocations_consumer_provider_class"
+        ),
         Index("ix_allocations_resource_provider_id_resource_class", "resource_provider_id", "resource_class"),
         CheckConstraint("used >= 1", name="used"),
     )

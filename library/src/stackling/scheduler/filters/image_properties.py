@@ -12,7 +12,14 @@ from stackling.scheduler.host_state import HostState
 from stackling.scheduler.request import RequestSpec
 
 _ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "x86": "i686"}
-PROPERTIES = ("hw_architecture", "architecture", "img_hv_type", "hypervisor_type", "hw_vm_mode", "img_hv_requested_version")
+PROPERTIES = (
+    "hw_architecture",
+    "architecture",
+    "img_hv_type",
+    "hypervisor_type",
+    "hw_vm_mode",
+    "img_hv_requested_version",
+)
 
 
 def canonical_arch(name: str) -> str:
@@ -54,7 +61,9 @@ class ImagePropertiesFilter(BaseHostFilter):
         return any(request.image_properties.get(key) for key in PROPERTIES)
 
     def host_passes(self, host: HostState, request: RequestSpec) -> bool:
-        return Wanted.of(request.image_properties).suits(host.architecture, host.hypervisor_type, host.hypervisor_version)
+        return Wanted.of(request.image_properties).suits(
+            host.architecture, host.hypervisor_type, host.hypervisor_version
+        )
 
     def filter_all(self, hosts: Sequence[HostState], request: RequestSpec) -> list[bool]:
         wanted = Wanted.of(request.image_properties)

@@ -45,7 +45,11 @@ class StorageBackends:
         if total_capacity_gb < 1 or not 0 <= reserved_percentage <= 100 or max_over_subscription_ratio < 1:
             raise ValidationError("backend %s: total >= 1 GiB, 0 <= reserved_percentage <= 100, ratio >= 1" % name)
         existing = session.scalars(select(m.ResourceProvider).where(m.ResourceProvider.name == name)).first()
-        provider = self.placement.create_provider(session, name) if existing is None else self.placement.provider(session, name)
+        provider = (
+            self.placement.create_provider(session, name)
+            if existing is None
+            else self.placement.provider(session, name)
+        )
         total = int(total_capacity_gb)
         ratio = max_over_subscription_ratio if thin_provisioning_support else 1.0
         spec = InventorySpec(total, reserved=math.floor(total * reserved_percentage / 100), allocation_ratio=ratio)
@@ -84,7 +88,13 @@ class StorageBackends:
         """Every backend with its provisioned capacity (DISK_GB used) and availability zone."""
         zones = self._zones(session)
         rows = session.execute(
-            select(m.ResourceProvider.id, m.ResourceProvider.uuid, m.ResourceProvider.name, m.StorageBackend, m.Inventory.used)
+            select(
+                m.ResourceProvider.id,
+                m.ResourceProvider.uuid,
+                m.ResourceProvider.name,
+                m.StorageBackend,
+                m.Inventory.used,
+            )
             .join(m.StorageBackend, m.StorageBackend.resource_provider_id == m.ResourceProvider.id)
             .outerjoin(
                 m.Inventory,

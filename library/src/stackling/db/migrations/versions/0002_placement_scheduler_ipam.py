@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -54,7 +53,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("network_type IN ('vxlan', 'vlan', 'flat', 'local')", name="ck_networks_network_type"),
         sa.PrimaryKeyConstraint("id", name="pk_networks"),
-        sa.UniqueConstraint("network_type", "physical_network", "segmentation_id", name="uq_networks_network_type_physical_network_segmentation_id"),
+        sa.UniqueConstraint(
+            "network_type",
+            "physical_network",
+            "segmentation_id",
+            name="uq_networks_network_type_physical_network_segmentation_id",
+        ),
     )
     op.create_index("ix_networks_project_id", "networks", ["project_id"], unique=False)
     op.create_table(
@@ -78,7 +82,10 @@ def upgrade() -> None:
         sa.Column("policy", sa.String(length=32), nullable=False),
         sa.Column("max_server_per_host", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("policy IN ('affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity')", name="ck_server_groups_policy"),
+        sa.CheckConstraint(
+            "policy IN ('affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity')",
+            name="ck_server_groups_policy",
+        ),
         sa.CheckConstraint("max_server_per_host >= 1", name="ck_server_groups_max_server_per_host"),
         sa.PrimaryKeyConstraint("id", name="pk_server_groups"),
     )
@@ -88,7 +95,9 @@ def upgrade() -> None:
         sa.Column("aggregate_uuid", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("value", sa.String(length=255), nullable=False),
-        sa.ForeignKeyConstraint(["aggregate_uuid"], ["aggregates.uuid"], name="fk_aggregate_metadata_aggregate_uuid", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["aggregate_uuid"], ["aggregates.uuid"], name="fk_aggregate_metadata_aggregate_uuid", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("aggregate_uuid", "key", name="pk_aggregate_metadata"),
     )
     op.create_index("ix_aggregate_metadata_key", "aggregate_metadata", ["key"], unique=False)
@@ -100,12 +109,26 @@ def upgrade() -> None:
         sa.Column("resource_class", sa.String(length=255), nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
         sa.CheckConstraint("used >= 1", name="ck_allocations_used"),
-        sa.ForeignKeyConstraint(["consumer_uuid"], ["consumers.uuid"], name="fk_allocations_consumer_uuid", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_allocations_resource_provider_id", ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["consumer_uuid"], ["consumers.uuid"], name="fk_allocations_consumer_uuid", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_allocations_resource_provider_id",
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_allocations"),
-        sa.UniqueConstraint("consumer_uuid", "resource_provider_id", "resource_class", name="uq_allocations_consumer_provider_class"),
+        sa.UniqueConstraint(
+            "consumer_uuid", "resource_provider_id", "resource_class", name="uq_allocations_consumer_provider_class"
+        ),
     )
-    op.create_index("ix_allocations_resource_provider_id_resource_class", "allocations", ["resource_provider_id", "resource_class"], unique=False)
+    op.create_index(
+        "ix_allocations_resource_provider_id_resource_class",
+        "allocations",
+        ["resource_provider_id", "resource_class"],
+        unique=False,
+    )
     op.create_table(
         "compute_hosts",
         sa.Column("resource_provider_id", sa.Integer(), nullable=False),
@@ -115,7 +138,12 @@ def upgrade() -> None:
         sa.Column("hypervisor_version", sa.Integer(), nullable=False),
         sa.Column("architecture", sa.String(length=32), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_compute_hosts_resource_provider_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_compute_hosts_resource_provider_id",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("resource_provider_id", name="pk_compute_hosts"),
     )
     op.create_table(
@@ -133,9 +161,16 @@ def upgrade() -> None:
         sa.CheckConstraint("allocation_ratio > 0", name="ck_inventories_ratio"),
         sa.CheckConstraint("min_unit >= 1 AND max_unit >= min_unit AND step_size >= 1", name="ck_inventories_units"),
         sa.CheckConstraint("total >= 0 AND reserved >= 0 AND used >= 0", name="ck_inventories_amounts"),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_inventories_resource_provider_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_inventories_resource_provider_id",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_inventories"),
-        sa.UniqueConstraint("resource_provider_id", "resource_class", name="uq_inventories_resource_provider_id_resource_class"),
+        sa.UniqueConstraint(
+            "resource_provider_id", "resource_class", name="uq_inventories_resource_provider_id_resource_class"
+        ),
     )
     op.create_index("ix_inventories_resource_class", "inventories", ["resource_class"], unique=False)
     op.create_table(
@@ -158,8 +193,15 @@ def upgrade() -> None:
         "provider_aggregates",
         sa.Column("resource_provider_id", sa.Integer(), nullable=False),
         sa.Column("aggregate_uuid", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["aggregate_uuid"], ["aggregates.uuid"], name="fk_provider_aggregates_aggregate_uuid", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_provider_aggregates_resource_provider_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["aggregate_uuid"], ["aggregates.uuid"], name="fk_provider_aggregates_aggregate_uuid", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_provider_aggregates_resource_provider_id",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("resource_provider_id", "aggregate_uuid", name="pk_provider_aggregates"),
     )
     op.create_index("ix_provider_aggregates_aggregate_uuid", "provider_aggregates", ["aggregate_uuid"], unique=False)
@@ -167,7 +209,12 @@ def upgrade() -> None:
         "provider_traits",
         sa.Column("resource_provider_id", sa.Integer(), nullable=False),
         sa.Column("trait", sa.String(length=255), nullable=False),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_provider_traits_resource_provider_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_provider_traits_resource_provider_id",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("resource_provider_id", "trait", name="pk_provider_traits"),
     )
     op.create_index("ix_provider_traits_trait", "provider_traits", ["trait"], unique=False)
@@ -175,7 +222,9 @@ def upgrade() -> None:
         "server_group_members",
         sa.Column("group_id", sa.String(length=64), nullable=False),
         sa.Column("consumer_uuid", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["group_id"], ["server_groups.id"], name="fk_server_group_members_group_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["server_groups.id"], name="fk_server_group_members_group_id", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("group_id", "consumer_uuid", name="pk_server_group_members"),
     )
     op.create_index("ix_server_group_members_consumer_uuid", "server_group_members", ["consumer_uuid"], unique=False)
@@ -192,8 +241,15 @@ def upgrade() -> None:
         sa.Column("free_capacity_gb", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("max_over_subscription_ratio >= 1", name="ck_storage_backends_ratio"),
-        sa.CheckConstraint("reserved_percentage >= 0 AND reserved_percentage <= 100", name="ck_storage_backends_reserved_percentage"),
-        sa.ForeignKeyConstraint(["resource_provider_id"], ["resource_providers.id"], name="fk_storage_backends_resource_provider_id", ondelete="CASCADE"),
+        sa.CheckConstraint(
+            "reserved_percentage >= 0 AND reserved_percentage <= 100", name="ck_storage_backends_reserved_percentage"
+        ),
+        sa.ForeignKeyConstraint(
+            ["resource_provider_id"],
+            ["resource_providers.id"],
+            name="fk_storage_backends_resource_provider_id",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("resource_provider_id", name="pk_storage_backends"),
     )
     op.create_table(
@@ -223,8 +279,12 @@ def upgrade() -> None:
         sa.Column("fixed_port_id", sa.String(length=64), nullable=True),
         sa.Column("fixed_ip_address", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["fixed_port_id"], ["ports.id"], name="fk_floating_ips_fixed_port_id", ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["network_id"], ["networks.id"], name="fk_floating_ips_network_id", ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["fixed_port_id"], ["ports.id"], name="fk_floating_ips_fixed_port_id", ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["network_id"], ["networks.id"], name="fk_floating_ips_network_id", ondelete="RESTRICT"
+        ),
         sa.ForeignKeyConstraint(["port_id"], ["ports.id"], name="fk_floating_ips_port_id", ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name="pk_floating_ips"),
         sa.UniqueConstraint("port_id", name="uq_floating_ips_port_id"),
@@ -248,7 +308,9 @@ def upgrade() -> None:
         sa.Column("first_ip", sa.String(length=64), nullable=False),
         sa.Column("last_ip", sa.String(length=64), nullable=False),
         sa.Column("next_ip", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["subnet_id"], ["subnets.id"], name="fk_subnet_allocation_pools_subnet_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["subnets.id"], name="fk_subnet_allocation_pools_subnet_id", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_subnet_allocation_pools"),
     )
     op.create_index("ix_subnet_allocation_pools_subnet_id", "subnet_allocation_pools", ["subnet_id"], unique=False)
@@ -257,7 +319,9 @@ def upgrade() -> None:
         sa.Column("subnet_id", sa.String(length=64), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["subnet_id"], ["subnets.id"], name="fk_subnet_dns_nameservers_subnet_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["subnets.id"], name="fk_subnet_dns_nameservers_subnet_id", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("subnet_id", "address", name="pk_subnet_dns_nameservers"),
     )
     op.create_table(
@@ -265,7 +329,9 @@ def upgrade() -> None:
         sa.Column("subnet_id", sa.String(length=64), nullable=False),
         sa.Column("destination", sa.String(length=64), nullable=False),
         sa.Column("nexthop", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["subnet_id"], ["subnets.id"], name="fk_subnet_host_routes_subnet_id", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["subnets.id"], name="fk_subnet_host_routes_subnet_id", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("subnet_id", "destination", "nexthop", name="pk_subnet_host_routes"),
     )
 
