@@ -80,6 +80,9 @@ class Scheduler:
         fitting = {host.uuid for host in candidates}
         removed = tuple(name for uuid, name in names.items() if uuid not in fitting)
         wanted = ", ".join("%s:%d" % item for item in sorted(request.resources.items()))
+        limit = self.config.max_placement_results
+        if limit and len(candidates) == limit:  # the others may fit too: they were not sampled
+            wanted += "; %d random hosts considered (max_placement_results)" % limit
         return FilterRecord("placement (%s)" % wanted, len(names), removed)
 
     # --- claiming ----------------------------------------------------------------------------------
