@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from stackling.errors import KeyRepositoryError, TokenExpired, TokenInvalid
 from stackling.tokens import FernetTokenProvider, KeyRepository, TokenData
 from stackling.tokens import payload as payloads
+from stackling.tokens import provider as provider_module
 from tests.library.helpers import Cloud
 
 WHEN = datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
@@ -51,6 +52,19 @@ def test_unknown_payload_versions_are_invalid() -> None:
     for raw in (b'[99,"u"]', b"{}", b"not json", b"[true,1,2,3,4,5,6]"):
         with pytest.raises(TokenInvalid):
             payloads.decode(raw)
+
+
+def test_payload_times_are_exact_to_the_microsecond() -> None:
+    """from_microseconds takes a float shortcut below 2**32 s; it must agree with integer arithmetic."""
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    values = [0, 1, 999_999, payloads._FLOAT_EXACT_US - 1, payloads._FLOAT_EXACT_US, 2**37 * 10**6, -1]
+    for power in range(20, 34):  # the float's precision drops at every power of two seconds
+        values += range(2**power * 10**6 - 1500, 2**power * 10**6 + 1500)
+    for value in values:
+        moment = payloads.from_microseconds(value)
+        assert moment == epoch + timedelta(microseconds=value)
+        assert moment.tzinfo is timezone.utc
+        assert payloads.to_microseconds(moment) == value
 
 
 def test_setup_creates_staged_and_primary_keys_once(tmp_path: Path) -> None:
@@ -116,6 +130,43 @@ def test_keys_are_cached_and_reloaded_when_another_process_rotates(
     provider.decode(new_token)
     assert len(reads) == 2
     assert Fernet((tmp_path / "2").read_bytes()).decrypt(new_token.encode())  # signed with the new primary
+
+
+def test_validation_lists_the_keys_once_a_second_and_at_once_for_an_unknown_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = KeyRepository(tmp_path)
+    keys.setup()
+    provider = FernetTokenProvider(keys)
+    listings: list[int] = []
+    original = KeyRepository._signature
+
+    def counting(self: KeyRepository) -> object:
+        if self is keys:
+            listings.append(1)
+        return original(self)
+
+    monkeypatch.setattr(KeyRepository, "_signature", counting)
+    monkeypatch.setattr(provider_module, "KEY_RECHECK_INTERVAL", 3600.0)  # "within the second", however slow
+    old = provider.issue(data())  # signed with key 1; issuing lists the directory every time
+    for _ in range(5):
+        assert provider.decode(old) == data()
+    assert len(listings) == 1
+    other = KeyRepository(tmp_path)  # another controller rotates twice: key 1 is pruned
+    other.rotate()
+    other.rotate()
+    assert other.key_indexes() == [3, 2, 0]
+    assert provider.decode(old) == data()  # still the cached keys: refused only at the next listing
+    assert len(listings) == 1
+    new = FernetTokenProvider(other).issue(data())  # signed with key 3, unknown to the cache
+    assert provider.decode(new) == data()  # did not verify with the cache: listed again at once
+    assert len(listings) == 2
+    with pytest.raises(TokenInvalid):
+        provider.decode(old)
+    assert len(listings) == 3  # a token that does not verify always gets a fresh listing
+    monkeypatch.setattr(provider_module, "KEY_RECHECK_INTERVAL", -1.0)  # the second is over
+    provider.decode(new)
+    assert len(listings) == 4
 
 
 def test_a_missing_or_broken_repository_is_reported(tmp_path: Path) -> None:

@@ -11,6 +11,12 @@ A directory of files named by integers, each holding one Fernet key:
 primary), writes a new ``0`` and removes the lowest-numbered keys beyond
 ``max_active_keys`` (which counts the staged key). Tokens signed with a removed key
 no longer validate. Keys are cached and re-read only when the directory listing changes.
+
+``multifernet()`` lists the directory at every call, so a rotation made by another
+process is seen at once (issuing uses it: tokens are signed with the current primary).
+``multifernet(max_age=...)`` skips the listing when the last one is recent enough: the
+validation path uses that and lists again at once when a token does not verify, see
+``FernetTokenProvider.decode``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +51,7 @@ class KeyRepository:
         self.max_active_keys = max_active_keys
         self._lock = threading.Lock()
         self._cached: tuple[Signature, MultiFernet, list[int]] | None = None
+        self._listed_at = 0.0  # time.monotonic() of the listing that last confirmed the cache
 
     # --- reading ---------------------------------------------------------------------------
     def _signature(self) -> Signature:
@@ -84,15 +92,25 @@ class KeyRepository:
         LOG.info("fernet: loaded keys %s from %s", indexes, self.path)
         return MultiFernet(fernets), indexes
 
-    def multifernet(self) -> MultiFernet:
-        """Primary key first, then the secondaries, then the staged key; cached per directory listing."""
-        signature = self._signature()
+    def multifernet(self, max_age: float | None = None) -> MultiFernet:
+        """Primary key first, then the secondaries, then the staged key; cached per directory listing.
+
+        The directory is listed at every call, unless ``max_age`` is given and the last listing
+        that confirmed the cached keys is at most that many seconds old (one listing costs
+        several system calls, more than a Fernet decryption on some machines).
+        """
         cached = self._cached
+        now = time.monotonic()
+        if max_age is not None and cached is not None and now - self._listed_at <= max_age:
+            return cached[1]
+        signature = self._signature()
         if cached is not None and cached[0] == signature:
+            self._listed_at = now
             return cached[1]
         with self._lock:
             multi, indexes = self._read_keys(signature)
             self._cached = (signature, multi, indexes)
+            self._listed_at = now
         return multi
 
     # --- writing ---------------------------------------------------------------------------

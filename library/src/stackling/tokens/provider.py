@@ -14,6 +14,11 @@ from stackling.errors import TokenInvalid
 from stackling.tokens.keys import KeyRepository
 from stackling.tokens.payload import TokenData, decode, encode, to_microseconds
 
+# Validation reuses the keys of a directory listing at most this old (seconds). A token that
+# does not verify with them is retried after a fresh listing, so keys added by another process
+# (a rotation) are used at once; a key pruned by another process is refused within this time.
+KEY_RECHECK_INTERVAL = 1.0
+
 
 class TokenProvider(ABC):
     @abstractmethod
@@ -37,7 +42,15 @@ class FernetTokenProvider(TokenProvider):
 
     def decode(self, token: str) -> TokenData:
         try:
-            raw = self.keys.multifernet().decrypt(token.encode("ascii"))
+            raw_token = token.encode("ascii")
+            cached = self.keys.multifernet(max_age=KEY_RECHECK_INTERVAL)
+            try:
+                raw = cached.decrypt(raw_token)
+            except InvalidToken:
+                current = self.keys.multifernet()  # lists the directory: the keys may have changed meanwhile
+                if current is cached:
+                    raise
+                raw = current.decrypt(raw_token)
         except (InvalidToken, UnicodeEncodeError):
             raise TokenInvalid("token is not valid (damaged, forged or signed with a retired key)") from None
         return decode(raw)
