@@ -34,7 +34,7 @@ class FloatingIpOps(PortOps):
         if not network.external:
             raise ValidationError("network %s is not external: it has no floating IP pool" % network.name)
         if ip_address is None and subnet_id is None:
-            v4 = [s for s in self.subnets_v4(session, network_id)]
+            v4 = list(self.subnets_v4(session, network_id))
             if not v4:
                 raise ValidationError("external network %s has no IPv4 subnet" % network.name)
             request = None

@@ -61,7 +61,7 @@ class NetworkOps(IpamBase):
         _check_segment(network_type, segmentation_id, physical_network)
         if mtu is None:
             mtu = self.config.tunnel_mtu if network_type == VXLAN else self.config.physical_mtu
-        for _ in range(self.config.allocation_retries):
+        for _attempt in range(self.config.allocation_retries):
             vni = segmentation_id
             if network_type == VXLAN and vni is None:
                 vni = lowest_free_vni(session, self.config.vni_ranges)

@@ -148,7 +148,7 @@ def batches(addresses: Iterator[int], sizes: Iterable[int]) -> Iterator[list[int
     sizes_iter = iter(sizes)
     while True:
         size = next(sizes_iter, size)
-        chunk = [address for _, address in zip(range(size), addresses)]
+        chunk = [address for _index, address in zip(range(size), addresses)]
         if not chunk:
             return
         yield chunk

@@ -94,7 +94,7 @@ class PortOps(IpamBase):
             raise NotFound("network", network_id)
         subnets = [row[1:] for row in rows if row[1] is not None]
         port: dict[str, Any] = {"id": new_id(), "network_id": network_id, "project_id": project_id or rows[0][0], "name": name,
-                "device_id": device_id, "device_owner": device_owner, "created_at": self._clock()}  # fmt: skip
+                                "device_id": device_id, "device_owner": device_owner, "created_at": self._clock()}  # fmt: skip
         port["mac_address"] = self._insert_port(session, port, mac_address)
         allow_gateway = device_owner in ROUTER_OWNERS
         fixed: list[FixedIp] = []
@@ -149,7 +149,7 @@ class PortOps(IpamBase):
     # --- MAC -----------------------------------------------------------------------------------------
     def _insert_port(self, session: Session, port: dict[str, Any], mac_address: str | None) -> str:
         tries = 1 if mac_address is not None else self.config.mac_retries
-        for _ in range(tries):
+        for _attempt in range(tries):
             mac = (
                 normalize_mac(mac_address) if mac_address is not None else random_mac(self.config.mac_prefix, self.rng)
             )
@@ -208,8 +208,8 @@ class PortOps(IpamBase):
     def _allocate_any(self, session: Session, subnet: Any, port_id: str) -> FixedIp | None:
         subnet_id, version = subnet[0], subnet[1]
         rows = self._lock_pools(session, subnet_id)
-        pools = [Pool(address_value(first), address_value(last), version) for _, first, last, _ in rows]
-        cursors = [address_value(next_ip) for _, _, _, next_ip in rows]
+        pools = [Pool(address_value(first), address_value(last), version) for _pool_id, first, last, _next_ip in rows]
+        cursors = [address_value(next_ip) for _pool_id, _first, _last, next_ip in rows]
         order = scan_order(pools, cursors)
         first = next(order, None)  # the cursor's address: nearly always free, so no lookup first
         if first is None:

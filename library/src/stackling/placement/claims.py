@@ -226,7 +226,7 @@ class ClaimOps(EngineBase):
         _check_consumer(consumer.uuid, seen_consumer, expect)
         current = conn.execute(_CURRENT, key).all() if seen_consumer is not None else []
         providers = self._providers(session, wanted, {row[0] for row in current})
-        by_uuid = {uuid: (provider_id, name) for provider_id, (uuid, name, _) in providers.items()}
+        by_uuid = {uuid: (provider_id, name) for provider_id, (uuid, name, _generation) in providers.items()}
         for provider_id, resource_class, used in sorted(current):
             conn.execute(_GIVE_BACK, {"rp_id": provider_id, "rc": resource_class, "amount": used})
         if current:
@@ -247,7 +247,7 @@ class ClaimOps(EngineBase):
         generation = self._write_consumer(session, consumer, seen_consumer, bool(rows))
         if rows:
             conn.execute(_INSERT_ALLOCATION, rows)
-        for provider_id, (_, _, seen) in sorted(providers.items()):
+        for provider_id, (_uuid, _name, seen) in sorted(providers.items()):
             if rowcount(session, _BUMP_PROVIDER, {"rp_id": provider_id, "seen": seen}) != 1:
                 raise _Retry()
         return generation
@@ -259,7 +259,7 @@ class ClaimOps(EngineBase):
         statement = _PROVIDERS if is_sqlite(session) else _PROVIDERS_LOCKED
         rows = session.connection().execute(statement, {"uuids": sorted(wanted), "ids": sorted(current_ids)})
         providers = {row[0]: (row[1], row[2], row[3]) for row in rows}
-        known = {uuid for uuid, _, _ in providers.values()}
+        known = {uuid for uuid, _name, _generation in providers.values()}
         for uuid in wanted:
             if uuid not in known:
                 raise NotFound("resource provider", uuid)

@@ -58,7 +58,7 @@ class ProviderOps(EngineBase):
         for start in range(0, len(uuids), CHUNK):
             chunk = uuids[start : start + CHUNK]
             rows_ = session.connection().execute(select(_rp.c.uuid, _rp.c.id).where(_rp.c.uuid.in_(chunk)))
-            ids.update({uuid: provider_id for uuid, provider_id in rows_})
+            ids.update(rows_.all())
         inventories: list[dict[str, object]] = []
         traits: list[dict[str, object]] = []
         links: list[dict[str, object]] = []

@@ -70,7 +70,7 @@ class AggregateOps(EngineBase):
                 m.AggregateMetadata.aggregate_uuid == row.uuid
             )
         )
-        return AggregateInfo(row.uuid, row.name, {key: value for key, value in metadata})
+        return AggregateInfo(row.uuid, row.name, dict(metadata.all()))
 
     def delete_aggregate(self, session: Session, ref: str) -> None:
         ensure_write_transaction(session)

@@ -106,7 +106,7 @@ class HostLoader:
             .join(_meta, _meta.c.aggregate_uuid == _pagg.c.aggregate_uuid)
             .where(_meta.c.key == AZ_KEY)
         )
-        return {provider_id: zone for provider_id, zone in rows}
+        return dict(rows.all())
 
     def traits(self, session: Session, names: Iterable[str]) -> dict[int, frozenset[str]]:
         """Each provider's traits among ``names`` (the only ones a request can ask about)."""
@@ -139,14 +139,14 @@ class HostLoader:
                 _alloc.c.resource_provider_id
             )
         )
-        return {provider_id: count for provider_id, count in rows}
+        return dict(rows.all())
 
     def host_names(self, session: Session) -> dict[str, str]:
         """uuid -> name of every compute host (for explaining "no valid host")."""
         rows = session.connection().execute(
             select(_rp.c.uuid, _rp.c.name).join(_hosts, _hosts.c.resource_provider_id == _rp.c.id).order_by(_rp.c.id)
         )
-        return {uuid: name for uuid, name in rows}
+        return dict(rows.all())
 
     # --- resolving references ----------------------------------------------------------------------
     def resolve(self, session: Session, request: RequestSpec, lock_group: bool = False) -> RequestSpec:
@@ -175,7 +175,7 @@ class HostLoader:
             .where(_members.c.group_id == group_id)
             .group_by(_rp.c.uuid)
         )
-        return ServerGroupInfo(group_id, row[0], {uuid: count for uuid, count in counts}, row[1])
+        return ServerGroupInfo(group_id, row[0], dict(counts.all()), row[1])
 
     def hosts_of(self, session: Session, consumers: Iterable[str]) -> frozenset[str]:
         """Provider uuids holding allocations of any of ``consumers``."""

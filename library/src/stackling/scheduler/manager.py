@@ -62,7 +62,7 @@ class Scheduler:
         request = self.loader.resolve(session, request)
         filters = [f for f in self.filters if f.applies(request)]
         weighers = [(w, m) for w, m in self.weighers if w.applies(request)]
-        needs = frozenset().union(*(f.needs for f in filters), *(w.needs for w, _ in weighers))
+        needs = frozenset().union(*(f.needs for f in filters), *(w.needs for w, _multiplier in weighers))
         candidates = self.loader.load(session, request, needs, self.config.max_placement_results)
         hosts, ignored = _drop_ignored(candidates, request)
         hosts, records = run_filters(filters, hosts, request)
@@ -166,6 +166,6 @@ def _drop_ignored(hosts: list[HostState], request: RequestSpec) -> tuple[list[Ho
 
 
 def _claims_failed(selection: Selection, failures: Sequence[tuple[str, str]]) -> NoValidHost:
-    names = tuple(name for name, _ in failures)
+    names = tuple(name for name, _error in failures)
     detail = "; ".join("%s: %s" % failure for failure in failures)
     return NoValidHost([FilterRecord("claim", len(selection.hosts), names)], reason="claims failed (%s)" % detail)

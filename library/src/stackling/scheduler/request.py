@@ -73,7 +73,7 @@ class RequestSpec:
         required: set[str] = set()
         forbidden: set[str] = set()
         for key, value in specs.items():
-            scope, _, name = key.partition(":")
+            scope, _sep, name = key.partition(":")
             if scope == "resources" and name:
                 resources[name] = int(value)
             elif scope == "trait" and name:

@@ -30,14 +30,14 @@ def _specs(extra_specs: Mapping[str, str]) -> Iterator[tuple[str, str]]:
 
 def metadata_keys(extra_specs: Mapping[str, str]) -> frozenset[str]:
     """The aggregate metadata keys the filter will read for these extra specs."""
-    return frozenset(name for name, _ in _specs(extra_specs))
+    return frozenset(name for name, _value in _specs(extra_specs))
 
 
 class AggregateInstanceExtraSpecsFilter(BaseHostFilter):
     needs = frozenset({AGGREGATE_METADATA})
 
     def applies(self, request: RequestSpec) -> bool:
-        return any(True for _ in _specs(request.extra_specs))
+        return any(True for _spec in _specs(request.extra_specs))
 
     def host_passes(self, host: HostState, request: RequestSpec) -> bool:
         for key, wanted in _specs(request.extra_specs):

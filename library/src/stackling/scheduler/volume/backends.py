@@ -119,4 +119,4 @@ class StorageBackends:
             .join(m.AggregateMetadata, m.AggregateMetadata.aggregate_uuid == m.ProviderAggregate.aggregate_uuid)
             .where(m.AggregateMetadata.key == "availability_zone")
         )
-        return {provider_id: zone for provider_id, zone in rows}
+        return dict(rows.all())
