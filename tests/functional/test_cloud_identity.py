@@ -288,6 +288,65 @@ def test_application_credential_secret_once_renew_and_login(cloud_rig: CloudRig)
     assert gone["application_credential"] is None
 
 
+def test_group_info_lists_groups_with_members_and_refuses_project_members(cloud_rig: CloudRig) -> None:
+    name, identity, admin = unique("group"), cloud_rig.controller.identity, cloud_rig.admin
+    group = identity.create_group(admin, name, description="Ops")
+    identity.add_user_to_group(admin, identity.get_user(admin, "rita").id, group.id)
+    identity.add_user_to_group(admin, identity.get_user(admin, "alice").id, group.id)
+    try:
+        results = cloud_rig.run_all({
+            "all": ("group_info", {}),
+            "one": ("group_info", {"name": name, "domain": "Default"}),
+            "missing": ("group_info", {"name": unique("nogroup")}),
+            "bob_lists": ("group_info", {"as_user": "bob", "scope": "b"}),
+            "bob_sees_one": ("group_info", {"as_user": "bob", "scope": "b", "name": group.id}),
+        })
+        for label in ("all", "one", "missing"):
+            assert_ok(results[label], False)
+        expected = {"id": group.id, "name": name, "domain_id": "default", "description": "Ops",
+                    "members": ["alice", "rita"]}
+        assert [g for g in results["all"]["groups"] if g["name"] == name] == [expected]
+        assert results["one"]["groups"] == [expected]
+        assert results["missing"]["groups"] == []
+        assert_refused(results["bob_lists"], "identity:list_groups")
+        assert_refused(results["bob_sees_one"], "identity:get_group")
+    finally:
+        identity.delete_group(admin, group.id)
+
+
+def test_application_credential_info_lists_own_credentials_without_secrets(cloud_rig: CloudRig) -> None:
+    name = unique("info")
+    alice: dict[str, Any] = {"as_user": "alice", "scope": "a"}
+    created = cloud_rig.run("application_credential", allowed=("secret",), name=name, roles=["reader"],
+                            description="CI", **alice)
+    assert_ok(created, True)
+    secret = created["secret"]
+    assert secret
+    cloud_rig.secrets_seen.add(secret)
+    credential = created["application_credential"]
+    try:
+        results = cloud_rig.run_all({
+            "mine": ("application_credential_info", dict(alice)),
+            "by_name": ("application_credential_info", dict(alice, name=name)),
+            "by_admin": ("application_credential_info", {"user": "alice", "name": credential["id"]}),
+            "bob_lists_alice": ("application_credential_info", {"as_user": "bob", "scope": "b", "user": "alice"}),
+            "bob_lists_his": ("application_credential_info", {"as_user": "bob", "scope": "b"}),
+        })
+        for label in ("mine", "by_name", "by_admin", "bob_lists_his"):
+            assert_ok(results[label], False)
+            assert secret not in json.dumps(results[label]), label
+            for shown in results[label]["application_credentials"]:
+                assert "secret" not in shown, (label, shown)
+        assert credential in results["mine"]["application_credentials"]
+        assert results["by_name"]["application_credentials"] == [credential]
+        assert results["by_admin"]["application_credentials"] == [credential]
+        assert results["by_name"]["application_credentials"][0]["roles"] == ["reader"]
+        assert not [c for c in results["bob_lists_his"]["application_credentials"] if c["name"] == name]
+        assert_refused(results["bob_lists_alice"], "identity:list_application_credentials")
+    finally:
+        assert_ok(cloud_rig.run("application_credential", name=name, state="absent", **alice), True)
+
+
 def test_cloud_entry_from_clouds_yaml(cloud_rig: CloudRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     clouds = tmp_path / ".config" / "stackling" / "clouds.yaml"

@@ -241,6 +241,20 @@ def test_key_rotation_keeps_live_tokens_valid_in_a_cloud(cloud: Cloud) -> None:
         cloud.c.tokens.validate(issued.token)
 
 
+def test_tampered_and_truncated_tokens_are_refused(cloud: Cloud) -> None:
+    web = cloud.project("web")
+    cloud.user("alice", web)
+    token = cloud.token("alice", "web").token
+    cloud.c.tokens.validate(token)
+    middle = len(token) // 2
+    flipped = token[:middle] + ("B" if token[middle] != "B" else "C") + token[middle + 1 :]
+    assert flipped != token and len(flipped) == len(token)
+    for bad in (flipped, token[:-1], token[:-8], token[:middle]):
+        with pytest.raises(TokenInvalid):
+            cloud.c.tokens.validate(bad)
+    cloud.c.tokens.validate(token)
+
+
 def test_the_admin_project_is_flagged(cloud: Cloud) -> None:
     assert cloud.admin.is_admin_project
     web = cloud.project("web")
