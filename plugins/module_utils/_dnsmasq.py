@@ -18,7 +18,10 @@ import stat
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
 
 DEFAULT_STATE_ROOT = "/var/lib/stackling/dnsmasq"
-FILES = dict(config="dnsmasq.conf", hosts="hosts", leases="leases", pid_file="dnsmasq.pid", log="dnsmasq.log")
+# hosts.unloaded exists from the moment a new hosts file is written until dnsmasq has read it,
+# so a run killed in between still reloads on the next run.
+FILES = dict(config="dnsmasq.conf", hosts="hosts", leases="leases", pid_file="dnsmasq.pid", log="dnsmasq.log",
+             reload_pending="hosts.unloaded")
 HEADER = "# Managed by stackling.cloud.dnsmasq_network for network %s; changes here are overwritten.\n"
 
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
@@ -264,6 +267,18 @@ def write_file(state_dir, path, text):
         os.rename(path + ".tmp", path)
     except (IOError, OSError) as exc:
         raise StacklingError("cannot write %s: %s" % (path, exc), path=path)
+
+
+def mark_reload_pending(state_dir, path, pending):
+    """Create (pending=True) or remove the marker saying dnsmasq has not read the hosts file yet."""
+    try:
+        if pending:
+            _make_dirs(state_dir)
+            open(path, "w").close()
+        elif os.path.lexists(path):
+            os.unlink(path)
+    except (IOError, OSError) as exc:
+        raise StacklingError("cannot update %s: %s" % (path, exc), path=path)
 
 
 def remove_state(paths):

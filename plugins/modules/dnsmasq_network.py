@@ -14,6 +14,8 @@ description:
     again through its pid file.
   - A change of the range, gateway, DNS servers, domain or interface rewrites the config and restarts
     dnsmasq (new pid). A change of the reservations only rewrites the hosts file and sends SIGHUP (same pid).
+  - A marker file C(hosts.unloaded) in O(state_dir) lives from writing a new hosts file until dnsmasq has
+    read it, so a run interrupted between the two still reloads dnsmasq on the next run.
   - Before signalling a pid from the pid file the module checks that C(/proc/<pid>/cmdline) is dnsmasq with
     this network's config file, so a stale pid file never gets another process killed.
 version_added: 0.1.0
@@ -225,7 +227,8 @@ def read_current(paths):
     pid = _process.find_daemon(paths["pid_file"], "dnsmasq", "--conf-file=" + paths["config"])
     argv = _process.cmdline(pid) if pid else None
     current = dict(pid=pid, argv=argv, config=_dnsmasq.read_file(paths["config"]),
-                   hosts=_dnsmasq.read_file(paths["hosts"]), state=None)
+                   hosts=_dnsmasq.read_file(paths["hosts"]), state=None,
+                   reload_pending=os.path.lexists(paths["reload_pending"]))
     if pid or current["config"] is not None or current["hosts"] is not None:
         state = _dnsmasq.parse_config(current["config"])
         state.update(interface=_dnsmasq.interface_of(argv), reservations=_dnsmasq.parse_hosts(current["hosts"]),
@@ -255,7 +258,7 @@ def plan_present(current, files, args):
     actions.extend("write " + key for key in FILE_KEYS if current[key] != files[key])
     if restart:
         actions.append("start")
-    elif current["hosts"] != files["hosts"]:
+    elif current["hosts"] != files["hosts"] or current["reload_pending"]:
         actions.append("reload")
     return actions
 
@@ -294,11 +297,15 @@ def execute(module, actions, current, files, args, paths):
             _process.stop(pid)
         elif action.startswith("write "):
             key = action.split()[1]
+            if key == "hosts":
+                _dnsmasq.mark_reload_pending(paths["state_dir"], paths["reload_pending"], True)
             _dnsmasq.write_file(paths["state_dir"], paths[key], files[key])
         elif action == "start":
             pid = start(module, module.params["netns"], args, paths)
         elif action == "reload":
             reload(module, pid, paths)
+    # A fresh start or a reload has read the hosts file.
+    _dnsmasq.mark_reload_pending(paths["state_dir"], paths["reload_pending"], False)
     return pid
 
 

@@ -111,6 +111,21 @@ def test_lease_reservation_by_sighup_rerun_and_range_change(lan: dict[str, Any])
     assert dhcp_lease(lan)["ip"] == reserved
 
 
+def test_run_killed_between_writing_hosts_and_sighup_reloads_next_time(lan: dict[str, Any]) -> None:
+    pid = run_module("dnsmasq_network", **params(lan))["pid"]
+    reserved = lan["net"] + ".43"
+    # What a run killed right after writing the hosts file leaves: the new file and the marker, no SIGHUP.
+    _dnsmasq.mark_reload_pending(str(lan["state_dir"]), str(lan["state_dir"] / "hosts.unloaded"), True)
+    (lan["state_dir"] / "hosts").write_text(_dnsmasq.render_hosts([{"mac": lan["mac"], "ip": reserved, "hostname": None}]))
+
+    reservations = [{"mac": lan["mac"], "ip": reserved}]
+    resumed = run_module("dnsmasq_network", **params(lan, reservations=reservations))
+    assert resumed["changed"] and resumed["actions"] == ["reload"] and resumed["pid"] == pid, resumed
+    assert not (lan["state_dir"] / "hosts.unloaded").exists()
+    assert dhcp_lease(lan)["ip"] == reserved
+    assert not run_module("dnsmasq_network", **params(lan, reservations=reservations))["changed"]
+
+
 def test_check_mode_starts_and_changes_nothing(lan: dict[str, Any]) -> None:
     planned = run_module("dnsmasq_network", check=True, diff=True, **params(lan))
     assert planned["changed"] and planned["actions"] == ["write config", "write hosts", "start"], planned
