@@ -1,0 +1,33 @@
+"""ansible-runner job events -> StepOutcome (only the per-task result events matter)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stackling.conductor.jobs import StepOutcome, StepStatus
+
+_RESULT_EVENTS = {
+    "runner_on_ok": StepStatus.OK,
+    "runner_on_failed": StepStatus.FAILED,
+    "runner_on_skipped": StepStatus.SKIPPED,
+    "runner_on_unreachable": StepStatus.UNREACHABLE,
+}
+
+
+def step_from_event(event: Mapping[str, Any]) -> StepOutcome | None:
+    """The outcome an event reports, or None for events that are not a task's final result."""
+    status = _RESULT_EVENTS.get(str(event.get("event", "")))
+    if status is None:
+        return None
+    data: Mapping[str, Any] = event.get("event_data") or {}
+    result: Mapping[str, Any] = data.get("res") or {}
+    if status is StepStatus.FAILED and data.get("ignore_errors"):
+        status = StepStatus.OK
+    if status is StepStatus.OK and result.get("changed"):
+        status = StepStatus.CHANGED
+    message = ""
+    if status in (StepStatus.FAILED, StepStatus.UNREACHABLE):
+        # Ansible has already censored no_log results to a fixed text, so msg is safe to keep.
+        message = str(result.get("msg") or result.get("stderr") or "")[:2000]
+    return StepOutcome(task=str(data.get("task", "")), host=str(data.get("host", "")), status=status, message=message)
