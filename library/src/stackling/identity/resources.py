@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, select
 from stackling.context import Context
 from stackling.db import models as m
 from stackling.db.models import AssignmentType
-from stackling.errors import Conflict, NotFound
+from stackling.errors import Conflict
 from stackling.identity import lookup
-from stackling.identity._base import ServiceBase, check_name
+from stackling.identity._base import ServiceBase, check_name, missing_as_none
 from stackling.identity.types import Domain, Project
 
 LOG = logging.getLogger(__name__)
@@ -95,35 +95,18 @@ class ResourceOps(ServiceBase):
         """The project named or numbered ``name_or_id``; NotFound if missing."""
         with self._db.read() as session:
             row = lookup.project_row(session, name_or_id, domain)
-            self._enforce(ctx, "identity:get_project", {"project_id": row.id, "domain_id": row.domain_id})
+            self._enforce(ctx, "identity:get_project", _project_target(row))
             return Project.of(row)
 
     def find_project(
         self, ctx: Context, name_or_id: str, domain: str | None = None, ignore_missing: bool = True
     ) -> Project | None:
         """Like get_project, but None when missing and ``ignore_missing``."""
-        try:
-            return self.get_project(ctx, name_or_id, domain)
-        except NotFound:
-            if ignore_missing:
-                return None
-            raise
+        return missing_as_none(lambda: self.get_project(ctx, name_or_id, domain), ignore_missing)
 
     def list_projects(self, ctx: Context, domain: str | None = None) -> list[Project]:
         """Projects the caller may see (all for the cloud admin, their domain's or their own otherwise)."""
-        with self._db.read() as session:
-            query = select(m.Project).order_by(m.Project.name)
-            domain_id = None
-            if domain is not None:
-                domain_id = lookup.domain_row(session, domain).id
-                query = query.where(m.Project.domain_id == domain_id)
-            self._enforce(ctx, "identity:list_projects", {"domain_id": domain_id or ctx.domain_id})
-            rows = session.scalars(query)
-            return self._visible(
-                ctx,
-                "identity:get_project",
-                ((Project.of(row), {"project_id": row.id, "domain_id": row.domain_id}) for row in rows),
-            )
+        return self._list_in_domain(ctx, m.Project, "project", Project.of, _project_target, domain)
 
     def update_project(
         self,
@@ -137,7 +120,7 @@ class ResourceOps(ServiceBase):
         """Change a project; disabling it revokes every token scoped to it."""
         with self._writing("a project named %r already exists in that domain" % name) as session:
             row = lookup.project_row(session, project_id)
-            self._enforce(ctx, "identity:update_project", {"project_id": row.id, "domain_id": row.domain_id})
+            self._enforce(ctx, "identity:update_project", _project_target(row))
             if name is not None:
                 row.name = check_name("project", name)
             if description is not None:
@@ -154,7 +137,7 @@ class ResourceOps(ServiceBase):
         """Delete a project that holds no resources (all quota usage zero); revokes its tokens."""
         with self._db.write() as session:
             row = lookup.project_row(session, project_id)
-            self._enforce(ctx, "identity:delete_project", {"project_id": row.id, "domain_id": row.domain_id})
+            self._enforce(ctx, "identity:delete_project", _project_target(row))
             used = session.execute(
                 select(m.QuotaUsage.resource, m.QuotaUsage.in_use).where(
                     m.QuotaUsage.project_id == row.id, m.QuotaUsage.in_use > 0
@@ -172,3 +155,7 @@ class ResourceOps(ServiceBase):
             self._revocations.revoke(session, project_id=row.id)
             session.delete(row)
             LOG.info("deleted project %s (%s)", row.id, row.name)
+
+
+def _project_target(row: m.Project) -> dict[str, str]:
+    return {"project_id": row.id, "domain_id": row.domain_id}

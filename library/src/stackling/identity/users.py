@@ -9,9 +9,8 @@ from sqlalchemy import delete, select
 from stackling.context import Context
 from stackling.db import models as m
 from stackling.db.models import AssignmentType
-from stackling.errors import NotFound
 from stackling.identity import lookup
-from stackling.identity._base import ServiceBase, check_name
+from stackling.identity._base import ServiceBase, check_name, missing_as_none
 from stackling.identity.types import Group, User
 
 LOG = logging.getLogger(__name__)
@@ -60,23 +59,10 @@ class UserOps(ServiceBase):
     def find_user(
         self, ctx: Context, name_or_id: str, domain: str | None = None, ignore_missing: bool = True
     ) -> User | None:
-        try:
-            return self.get_user(ctx, name_or_id, domain)
-        except NotFound:
-            if ignore_missing:
-                return None
-            raise
+        return missing_as_none(lambda: self.get_user(ctx, name_or_id, domain), ignore_missing)
 
     def list_users(self, ctx: Context, domain: str | None = None) -> list[User]:
-        with self._db.read() as session:
-            query = select(m.User).order_by(m.User.name)
-            domain_id = None
-            if domain is not None:
-                domain_id = lookup.domain_row(session, domain).id
-                query = query.where(m.User.domain_id == domain_id)
-            self._enforce(ctx, "identity:list_users", {"domain_id": domain_id or ctx.domain_id})
-            rows = session.scalars(query)
-            return self._visible(ctx, "identity:get_user", ((User.of(row), _user_target(row)) for row in rows))
+        return self._list_in_domain(ctx, m.User, "user", User.of, _user_target, domain)
 
     def update_user(self, ctx: Context, user_id: str, *, enabled: bool | None = None, name: str | None = None) -> User:
         """Rename, enable or disable a user; disabling revokes all the user's tokens."""
@@ -137,15 +123,7 @@ class UserOps(ServiceBase):
             return Group.of(row)
 
     def list_groups(self, ctx: Context, domain: str | None = None) -> list[Group]:
-        with self._db.read() as session:
-            query = select(m.Group).order_by(m.Group.name)
-            domain_id = None
-            if domain is not None:
-                domain_id = lookup.domain_row(session, domain).id
-                query = query.where(m.Group.domain_id == domain_id)
-            self._enforce(ctx, "identity:list_groups", {"domain_id": domain_id or ctx.domain_id})
-            rows = session.scalars(query)
-            return self._visible(ctx, "identity:get_group", ((Group.of(row), _group_target(row)) for row in rows))
+        return self._list_in_domain(ctx, m.Group, "group", Group.of, _group_target, domain)
 
     def list_group_users(self, ctx: Context, group_id: str) -> list[User]:
         with self._db.read() as session:
