@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.collection import REPO, run_module, run_playbook
-from tests.support.guest_image import make_config_drive, tiny_image
+from tests.support.guest_image import tiny_image
 from tests.support.rig import netns_exec
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,7 @@ def demo(libvirt_rig: str) -> Iterator[dict[str, str]]:
     name = "stktest-demo-" + secrets.token_hex(3)
     demo_dir = Path("/var/lib/stackling") / name
     demo_dir.mkdir(parents=True)
-    drive = make_config_drive(demo_dir / "cidata.img", hostname="demo-guest")
-    names = {"name": name, "dir": str(demo_dir), "drive": str(drive)}
+    names = {"name": name, "dir": str(demo_dir)}
     yield names
     run_module("libvirt_domain", name=name + "-server", state="absent")
     run_module("libvirt_volume", pool=name + "-pool", name=name + "-root.qcow2", state="absent")
@@ -49,7 +48,7 @@ def demo(libvirt_rig: str) -> Iterator[dict[str, str]]:
 def test_demo_playbook_boots_a_server_that_gets_a_dhcp_address(demo: dict[str, str]) -> None:
     extra = ["-e", "demo_name=" + demo["name"], "-e", "demo_bridge=stkt-" + demo["name"][-6:],
              "-e", "demo_subnet_prefix=" + SUBNET, "-e", "demo_base_image=%s" % tiny_image(),
-             "-e", "demo_config_drive=" + demo["drive"], "-e", "demo_dir=" + demo["dir"]]
+             "-e", "demo_hostname=demo-guest", "-e", "demo_dir=" + demo["dir"]]
     first = run_playbook(REPO / "playbooks" / "demo.yml", *extra)
     assert first.returncode == 0, first.stdout + first.stderr
     assert _recap_changed(first.stdout) >= 4
