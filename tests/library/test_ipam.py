@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pytest
 
 from stackling.allocation_errors import (
-    AllocationErrorCode,
     IpAddressExhausted,
     IpAddressInUse,
     NetworkInUse,
@@ -17,7 +16,7 @@ from stackling.allocation_errors import (
 )
 from stackling.clock import utcnow
 from stackling.db import Database
-from stackling.errors import ConfigError, Conflict, NotFound, ValidationError
+from stackling.errors import ConfigError, Conflict, ErrorCode, NotFound, ValidationError
 from stackling.ipam import FixedIpRequest, Ipam, IpamConfig, check_router_subnets, ipam_config_from_mapping
 
 
@@ -114,7 +113,7 @@ def test_overlapping_cidrs_across_projects_but_not_within_a_network(database: Da
         other = ipam.create_subnet(session, b.id, "10.9.0.0/16")
     with pytest.raises(SubnetOverlap) as caught:
         check_router_subnets([sa, other, sb])
-    assert caught.value.code == AllocationErrorCode.SUBNET_OVERLAP
+    assert caught.value.code == ErrorCode.SUBNET_OVERLAP
     assert sa.id in str(caught.value) and sb.id in str(caught.value)
     check_router_subnets([sa, other])
 
@@ -131,7 +130,7 @@ def test_ports_get_unique_macs_and_addresses_from_each_ip_version(database: Data
         assert all(p.mac_address.startswith("fa:16:3e:") for p in ports)
         with pytest.raises(IpAddressExhausted) as caught:
             ipam.create_port(session, net.id, fixed_ips=[FixedIpRequest(subnet_id=v4.id)])
-        assert caught.value.code == AllocationErrorCode.IP_ADDRESS_EXHAUSTED
+        assert caught.value.code == ErrorCode.IP_ADDRESS_EXHAUSTED
         ipam.delete_port(session, ports[1].id)
         again = ipam.create_port(session, net.id, fixed_ips=[FixedIpRequest(subnet_id=v4.id)])
         assert again.fixed_ips[0].ip_address == "10.0.0.3"  # the only free one

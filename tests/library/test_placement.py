@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from stackling.allocation_errors import (
-    AllocationErrorCode,
     CapacityExceeded,
     ConcurrentUpdate,
     InvalidAllocation,
@@ -14,7 +13,7 @@ from stackling.allocation_errors import (
 )
 from stackling.clock import utcnow
 from stackling.db import Database
-from stackling.errors import Conflict, NotFound, ValidationError
+from stackling.errors import Conflict, ErrorCode, NotFound, ValidationError
 from stackling.placement import AllocationRequest, ConsumerRef, InventorySpec, PlacementEngine
 from stackling.placement.types import ProviderSpec
 
@@ -265,7 +264,7 @@ def test_claim_that_does_not_fit_changes_nothing(database: Database, placement: 
     with database.write() as session:
         with pytest.raises(CapacityExceeded) as caught:
             placement.claim(session, consumer("vm2"), {b: {"VCPU": 2}, a: {"VCPU": 8}})
-        assert caught.value.code == AllocationErrorCode.CAPACITY_EXCEEDED
+        assert caught.value.code == ErrorCode.CAPACITY_EXCEEDED
         assert (caught.value.resource_class, caught.value.used, caught.value.capacity) == ("VCPU", 60, 64)
         with pytest.raises(InvalidAllocation):
             placement.claim(session, consumer("vm3"), {a: {"CUSTOM_GPU": 1}})

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from stackling.allocation_errors import AllocationErrorCode, NoValidHost
+from stackling.allocation_errors import NoValidHost
 from stackling.clock import utcnow
 from stackling.db import Database
-from stackling.errors import ConfigError
+from stackling.errors import ConfigError, ErrorCode
 from stackling.placement import ConsumerRef, InventorySpec, PlacementEngine
 from stackling.scheduler import (
     ComputeHosts,
@@ -104,7 +104,7 @@ def test_no_valid_host_says_which_step_removed_which_hosts(cloud: Cloud) -> None
     with cloud.db.read() as session, pytest.raises(NoValidHost) as caught:
         cloud.scheduler().select_destinations(session, spec)
     error = caught.value
-    assert error.code == AllocationErrorCode.NO_VALID_HOST
+    assert error.code == ErrorCode.NO_VALID_HOST
     assert error.removed_by("placement (DISK_GB:20, MEMORY_MB:2048, VCPU:2)") == ("tiny",)
     assert error.removed_by("ComputeFilter") == ("disabled",)
     assert error.removed_by("AvailabilityZoneFilter") == ("elsewhere",)

@@ -1,47 +1,27 @@
 """Errors of placement, the schedulers and IPAM, each with a stable symbol (``code``).
 
 They extend stackling.errors (same base class, same rules: map by ``code`` or class, never
-by message; each also subclasses the builtin it resembles). Not-found and plain validation
-errors reuse stackling.errors.NotFound and ValidationError. The codes live in their own enum
-until they are merged into stackling.errors.ErrorCode; their string values are final.
+by message; each also subclasses the builtin it resembles). Their codes are members of
+stackling.errors.ErrorCode; the string values are final. Not-found and plain validation
+errors reuse stackling.errors.NotFound and ValidationError.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import ClassVar
 
-from stackling.errors import StacklingError
-
-
-class AllocationErrorCode(StrEnum):
-    CAPACITY_EXCEEDED = "capacity_exceeded"
-    INVALID_ALLOCATION = "invalid_allocation"
-    CONCURRENT_UPDATE = "concurrent_update"
-    INVENTORY_IN_USE = "inventory_in_use"
-    PROVIDER_IN_USE = "provider_in_use"
-    NO_VALID_HOST = "no_valid_host"
-    IP_ADDRESS_EXHAUSTED = "ip_address_exhausted"
-    IP_ADDRESS_IN_USE = "ip_address_in_use"
-    MAC_ADDRESS_EXHAUSTED = "mac_address_exhausted"
-    SEGMENTATION_ID_EXHAUSTED = "segmentation_id_exhausted"
-    SUBNET_OVERLAP = "subnet_overlap"
-    NETWORK_IN_USE = "network_in_use"
+from stackling.errors import ErrorCode, StacklingError
 
 
 class AllocationError(StacklingError):
-    """Base of this module's errors. StacklingError types ``code`` as ErrorCode; these codes
-    extend that enum until they are merged into it, hence one ``type: ignore`` per class."""
-
-    code: ClassVar[AllocationErrorCode]  # type: ignore[assignment]  # extends ErrorCode (class doc)
+    """Base of this module's errors."""
 
 
 class CapacityExceeded(AllocationError, RuntimeError):
     """A claim does not fit: ``used + requested > (total - reserved) * allocation_ratio``."""
 
-    code = AllocationErrorCode.CAPACITY_EXCEEDED  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.CAPACITY_EXCEEDED
 
     def __init__(self, provider: str, resource_class: str, requested: int, used: int, capacity: int) -> None:
         super().__init__(
@@ -58,21 +38,21 @@ class CapacityExceeded(AllocationError, RuntimeError):
 class InvalidAllocation(AllocationError, ValueError):
     """An allocation the inventory can never take: no such inventory, or min/max unit or step size."""
 
-    code = AllocationErrorCode.INVALID_ALLOCATION  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.INVALID_ALLOCATION
 
 
 class ConcurrentUpdate(AllocationError, RuntimeError):
     """A generation changed under us (provider or consumer); retried, then reported."""
 
-    code = AllocationErrorCode.CONCURRENT_UPDATE  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.CONCURRENT_UPDATE
 
 
 class InventoryInUse(AllocationError, ValueError):
-    code = AllocationErrorCode.INVENTORY_IN_USE  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.INVENTORY_IN_USE
 
 
 class ProviderInUse(AllocationError, ValueError):
-    code = AllocationErrorCode.PROVIDER_IN_USE  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.PROVIDER_IN_USE
 
 
 @dataclass(frozen=True)
@@ -91,7 +71,7 @@ class FilterRecord:
 class NoValidHost(AllocationError, RuntimeError):
     """No host passed. ``steps`` says, per step (placement, then each filter), which hosts it removed."""
 
-    code = AllocationErrorCode.NO_VALID_HOST  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.NO_VALID_HOST
     SHOWN = 5  # host names shown per step in the message
 
     def __init__(self, steps: Sequence[FilterRecord], reason: str = "") -> None:
@@ -118,23 +98,23 @@ class NoValidHost(AllocationError, RuntimeError):
 
 
 class IpAddressExhausted(AllocationError, RuntimeError):
-    code = AllocationErrorCode.IP_ADDRESS_EXHAUSTED  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.IP_ADDRESS_EXHAUSTED
 
 
 class IpAddressInUse(AllocationError, ValueError):
-    code = AllocationErrorCode.IP_ADDRESS_IN_USE  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.IP_ADDRESS_IN_USE
 
 
 class MacAddressExhausted(AllocationError, RuntimeError):
-    code = AllocationErrorCode.MAC_ADDRESS_EXHAUSTED  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.MAC_ADDRESS_EXHAUSTED
 
 
 class SegmentationIdExhausted(AllocationError, RuntimeError):
-    code = AllocationErrorCode.SEGMENTATION_ID_EXHAUSTED  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.SEGMENTATION_ID_EXHAUSTED
 
 
 class SubnetOverlap(AllocationError, ValueError):
-    code = AllocationErrorCode.SUBNET_OVERLAP  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.SUBNET_OVERLAP
 
     def __init__(self, first: str, second: str, detail: str) -> None:
         super().__init__("subnets %s and %s overlap: %s" % (first, second, detail))
@@ -143,4 +123,4 @@ class SubnetOverlap(AllocationError, ValueError):
 
 
 class NetworkInUse(AllocationError, ValueError):
-    code = AllocationErrorCode.NETWORK_IN_USE  # type: ignore[assignment]  # extends ErrorCode
+    code = ErrorCode.NETWORK_IN_USE

@@ -18,7 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from stackling.errors import ConfigError
+from stackling.ipam.config import IpamConfig, ipam_config_from_mapping
 from stackling.quota.resources import BUILTIN_DEFAULTS, UNLIMITED
+from stackling.scheduler.config import (
+    SchedulerConfig,
+    VolumeSchedulerConfig,
+    scheduler_config_from_mapping,
+    volume_scheduler_config_from_mapping,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/stackling/controller.yaml")
 
@@ -75,6 +82,9 @@ class ControllerConfig:
     quota: QuotaConfig = field(default_factory=QuotaConfig)
     password_hashing: PasswordHashingConfig = field(default_factory=PasswordHashingConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    volume_scheduler: VolumeSchedulerConfig = field(default_factory=VolumeSchedulerConfig)
+    ipam: IpamConfig = field(default_factory=IpamConfig)
 
 
 Reader = Callable[[str, Any], Any]
@@ -156,9 +166,15 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         "password_hashing": {"time_cost": _integer(1), "memory_cost": _integer(8), "parallelism": _integer(1)},
         "identity": {"admin_project_name": _text, "admin_project_domain_name": _text},
     }
+    # Sections with their own readers (stackling.scheduler.config, stackling.ipam.config).
+    own: dict[str, Callable[[Any], Any]] = {
+        "scheduler": scheduler_config_from_mapping,
+        "volume_scheduler": volume_scheduler_config_from_mapping,
+        "ipam": ipam_config_from_mapping,
+    }
     for name in raw:
-        if name not in sections:
-            raise ConfigError("%s: unknown section (known: %s)" % (name, ", ".join(sections)))
+        if name not in sections and name not in own:
+            raise ConfigError("%s: unknown section (known: %s)" % (name, ", ".join([*sections, *own])))
     parsed = {name: _section(raw, name, readers) for name, readers in sections.items()}
     hashing = PasswordHashingConfig(**parsed["password_hashing"])
     if hashing.memory_cost < 8 * hashing.parallelism:
@@ -171,6 +187,9 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         quota=QuotaConfig(**parsed["quota"]),
         password_hashing=hashing,
         identity=IdentityConfig(**parsed["identity"]),
+        scheduler=own["scheduler"](raw.get("scheduler")),
+        volume_scheduler=own["volume_scheduler"](raw.get("volume_scheduler")),
+        ipam=own["ipam"](raw.get("ipam")),
     )
 
 

@@ -10,10 +10,18 @@ No module-level state: two controllers (two configurations) can live in one proc
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
 from stackling.clock import Clock, utcnow
+from stackling.compute import (
+    AggregateService,
+    AllocationService,
+    ComputeHostService,
+    FlavorService,
+    ServerGroupService,
+)
 from stackling.config import ControllerConfig
 from stackling.context import Context
 from stackling.db import Database
@@ -23,9 +31,43 @@ from stackling.identity.passwords import SecretHasher
 from stackling.identity.revocation import RevocationLog
 from stackling.identity.service import IdentityService
 from stackling.identity.tokens import TokenManager
+from stackling.ipam import Ipam
+from stackling.placement import PlacementEngine
 from stackling.policy import Enforcer
 from stackling.quota import QuotaEngine, QuotaService
+from stackling.scheduler import ComputeHosts, Scheduler, ServerGroups
+from stackling.scheduler.volume.backends import StorageBackends
+from stackling.scheduler.volume.scheduler import VolumeScheduler
+from stackling.storage import StorageBackendService
 from stackling.tokens import FernetTokenProvider, KeyRepository
+
+
+@dataclass
+class Engines:
+    """The engines under the services: no policy, every method in the caller's transaction
+    (the conductor and the tenant services to come call them with their own checks made)."""
+
+    placement: PlacementEngine
+    compute_hosts: ComputeHosts
+    storage_backends: StorageBackends
+    server_groups: ServerGroups
+    scheduler: Scheduler
+    volume_scheduler: VolumeScheduler
+    ipam: Ipam
+
+    @classmethod
+    def from_config(cls, config: ControllerConfig, clock: Clock) -> Engines:
+        placement = PlacementEngine(clock, config.scheduler.claim_retries)
+        backends = StorageBackends(placement, clock, config.volume_scheduler.default_availability_zone)
+        return cls(
+            placement=placement,
+            compute_hosts=ComputeHosts(placement, clock),
+            storage_backends=backends,
+            server_groups=ServerGroups(clock),
+            scheduler=Scheduler(config.scheduler, placement, random.Random()),
+            volume_scheduler=VolumeScheduler(config.volume_scheduler, backends),
+            ipam=Ipam(config.ipam, clock),
+        )
 
 
 @dataclass
@@ -39,6 +81,13 @@ class Controller:
     identity: IdentityService
     quotas: QuotaService
     bootstrapper: Bootstrapper
+    engines: Engines
+    compute_hosts: ComputeHostService
+    aggregates: AggregateService
+    flavors: FlavorService
+    server_groups: ServerGroupService
+    allocations: AllocationService
+    storage_backends: StorageBackendService
     owns_db: bool = True
 
     @classmethod
@@ -53,6 +102,8 @@ class Controller:
         revocations = RevocationLog(clock, lifetime)
         keys = KeyRepository(config.fernet_tokens.key_repository, config.fernet_tokens.max_active_keys)
         tokens = TokenManager(db, FernetTokenProvider(keys), revocations, clock, lifetime, config.identity, policy)
+        engines = Engines.from_config(config, clock)
+        zone = config.scheduler.default_availability_zone
         return cls(
             config=config,
             db=db,
@@ -63,6 +114,13 @@ class Controller:
             identity=IdentityService(db, policy, hasher, revocations, clock),
             quotas=QuotaService(db, policy, QuotaEngine(config.quota.defaults, clock)),
             bootstrapper=Bootstrapper(db, hasher, revocations, clock),
+            engines=engines,
+            compute_hosts=ComputeHostService(db, policy, engines.compute_hosts, zone),
+            aggregates=AggregateService(db, policy, engines.placement),
+            flavors=FlavorService(db, policy, clock),
+            server_groups=ServerGroupService(db, policy, engines.server_groups),
+            allocations=AllocationService(db, policy),
+            storage_backends=StorageBackendService(db, policy, engines.storage_backends),
             owns_db=owns_db,
         )
 

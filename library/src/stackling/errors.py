@@ -25,6 +25,19 @@ class ErrorCode(StrEnum):
     OVER_QUOTA = "over_quota"
     KEY_REPOSITORY_INVALID = "key_repository_invalid"
     TRANSACTION_MISUSED = "transaction_misused"
+    # placement, the schedulers and IPAM (stackling.allocation_errors)
+    CAPACITY_EXCEEDED = "capacity_exceeded"
+    INVALID_ALLOCATION = "invalid_allocation"
+    CONCURRENT_UPDATE = "concurrent_update"
+    INVENTORY_IN_USE = "inventory_in_use"
+    PROVIDER_IN_USE = "provider_in_use"
+    NO_VALID_HOST = "no_valid_host"
+    IP_ADDRESS_EXHAUSTED = "ip_address_exhausted"
+    IP_ADDRESS_IN_USE = "ip_address_in_use"
+    MAC_ADDRESS_EXHAUSTED = "mac_address_exhausted"
+    SEGMENTATION_ID_EXHAUSTED = "segmentation_id_exhausted"
+    SUBNET_OVERLAP = "subnet_overlap"
+    NETWORK_IN_USE = "network_in_use"
 
 
 class StacklingError(Exception):
@@ -38,7 +51,13 @@ class ConfigError(StacklingError, ValueError):
 
 
 class ValidationError(StacklingError, ValueError):
+    """Bad input; ``field`` names the input to fix when the caller's parameter is known (``inventory``)."""
+
     code = ErrorCode.VALIDATION_FAILED
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(StacklingError, LookupError):

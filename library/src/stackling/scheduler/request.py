@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from stackling.errors import ValidationError
 from stackling.placement.resource_classes import DISK_GB, MEMORY_MB, VCPU, validate_resource_class
@@ -16,6 +16,23 @@ ANTI_AFFINITY = "anti-affinity"
 SOFT_AFFINITY = "soft-affinity"
 SOFT_ANTI_AFFINITY = "soft-anti-affinity"
 POLICIES = (AFFINITY, ANTI_AFFINITY, SOFT_AFFINITY, SOFT_ANTI_AFFINITY)
+
+
+class FlavorSizes(Protocol):
+    """What from_flavor reads of a flavor (stackling.compute.Flavor has it)."""
+
+    @property
+    def vcpus(self) -> int: ...
+    @property
+    def ram_mb(self) -> int: ...
+    @property
+    def disk_gb(self) -> int: ...
+    @property
+    def ephemeral_gb(self) -> int: ...
+    @property
+    def swap_mb(self) -> int: ...
+    @property
+    def extra_specs(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -64,10 +81,25 @@ class RequestSpec:
 
     @classmethod
     def from_flavor(
-        cls, vcpus: int, ram_mb: int, disk_gb: int, extra_specs: Mapping[str, str] | None = None, **fields: Any
+        cls,
+        flavor: FlavorSizes | int,
+        ram_mb: int | None = None,
+        disk_gb: int | None = None,
+        extra_specs: Mapping[str, str] | None = None,
+        **fields: Any,
     ) -> RequestSpec:
-        """Nova's translation: the flavor's sizes, ``resources:CLASS=N`` overrides (0 drops a
-        class) and ``trait:NAME=required|forbidden`` extra specs."""
+        """Nova's translation of a flavor (a stackling.compute.Flavor, or its vcpus, ram_mb and
+        disk_gb): VCPU, MEMORY_MB and DISK_GB (root + ephemeral + swap rounded up to GiB, as nova
+        counts a server's local disk), ``resources:CLASS=N`` overrides (0 drops a class) and
+        ``trait:NAME=required|forbidden`` extra specs."""
+        if isinstance(flavor, int):
+            if ram_mb is None or disk_gb is None:
+                raise ValidationError("from_flavor: give a flavor, or vcpus, ram_mb and disk_gb")
+            vcpus = flavor
+        else:
+            vcpus, ram_mb = flavor.vcpus, flavor.ram_mb
+            disk_gb = flavor.disk_gb + flavor.ephemeral_gb + -(-flavor.swap_mb // 1024)
+            extra_specs = flavor.extra_specs if extra_specs is None else extra_specs
         specs = dict(extra_specs or {})
         resources = {VCPU: vcpus, MEMORY_MB: ram_mb, DISK_GB: disk_gb}
         required: set[str] = set()

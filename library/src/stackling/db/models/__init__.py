@@ -18,6 +18,7 @@ from stackling.db.models.identity import (
 )
 from stackling.db.models.credentials import ApplicationCredential, ApplicationCredentialRole, RevocationEvent
 from stackling.db.models.quota import QuotaLimit, QuotaUsage
+from stackling.db.models.flavor import Flavor, FlavorExtraSpec, FlavorProject
 from stackling.db.models.placement import (
     Aggregate,
     AggregateMetadata,
@@ -55,6 +56,9 @@ __all__ = [
     "ComputeHost",
     "Consumer",
     "Domain",
+    "Flavor",
+    "FlavorExtraSpec",
+    "FlavorProject",
     "FloatingIp",
     "Group",
     "GroupMembership",

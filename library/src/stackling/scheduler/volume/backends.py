@@ -78,6 +78,28 @@ class StorageBackends:
         row.updated_at = self._clock()
         session.flush()
 
+    def set_enabled(self, session: Session, name: str, enabled: bool) -> None:
+        """A disabled backend takes no new volumes (the AvailabilityZoneFilter skips it)."""
+        provider = self.placement.provider(session, name)
+        row = session.get(m.StorageBackend, provider.id)
+        if row is None:
+            raise NotFound("storage backend", name)
+        row.enabled = enabled
+        row.updated_at = self._clock()
+        session.flush()
+
+    def driver(self, session: Session, name: str) -> str:
+        provider = self.placement.provider(session, name)
+        row = session.get(m.StorageBackend, provider.id)
+        if row is None:
+            raise NotFound("storage backend", name)
+        return row.driver
+
+    def delete(self, session: Session, name: str) -> None:
+        """Remove the backend (refused with ProviderInUse while volumes hold allocations on it)."""
+        self.get(session, name)
+        self.placement.delete_provider(session, name)
+
     def get(self, session: Session, name: str) -> BackendState:
         for backend in self.load(session):
             if backend.name == name or backend.uuid == name:
