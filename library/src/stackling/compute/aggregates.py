@@ -39,12 +39,6 @@ class AggregateService(PolicyService):
             except NotFound:
                 return None
 
-    def list(self, ctx: Context) -> list[HostAggregate]:
-        self._enforce(ctx, "compute:list_aggregates")
-        with self._db.read() as session:
-            uuids = session.scalars(select(m.Aggregate.uuid).order_by(m.Aggregate.name, m.Aggregate.uuid)).all()
-            return [self._aggregate(session, uuid) for uuid in uuids]
-
     def unknown_hosts(self, ctx: Context, hosts: Iterable[str]) -> list[str]:
         """The names in ``hosts`` that are no provider (compute host or storage backend)."""
         self._enforce(ctx, "compute:get_aggregate")
@@ -52,6 +46,12 @@ class AggregateService(PolicyService):
         with self._db.read() as session:
             known = set(session.scalars(select(m.ResourceProvider.name).where(m.ResourceProvider.name.in_(wanted))))
         return sorted(wanted - known)
+
+    def list(self, ctx: Context) -> list[HostAggregate]:
+        self._enforce(ctx, "compute:list_aggregates")
+        with self._db.read() as session:
+            uuids = session.scalars(select(m.Aggregate.uuid).order_by(m.Aggregate.name, m.Aggregate.uuid)).all()
+            return [self._aggregate(session, uuid) for uuid in uuids]
 
     def apply(
         self,
