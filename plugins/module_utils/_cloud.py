@@ -92,6 +92,12 @@ STATUS = {
     "conflict": "409 Conflict",
     "validation_failed": "400 Bad Request",
     "over_quota": "403 Over Quota",
+    "provider_in_use": "409 Conflict",
+    "inventory_in_use": "409 Conflict",
+    "concurrent_update": "409 Conflict",
+    "capacity_exceeded": "409 Conflict",
+    "invalid_allocation": "400 Bad Request",
+    "no_valid_host": "400 No Valid Host",
 }
 # Errors about the controller's own setup, whatever was being done: the fix is in the config file.
 CONFIG_CODES = ("config_invalid", "key_repository_invalid", "policy_invalid")
@@ -145,9 +151,16 @@ def _run(module, run):
 
 
 def _field_of(exc, params):
-    """The option a library error is about: a missing user/project/... named by the option of that name."""
+    """The option a library error is about: the ``field`` of a validation error (``inventory.VCPU``),
+    or a missing user/project/host/... named by the option of that name (or its plural: ``hosts``)."""
+    field = getattr(exc, "field", None)
+    if field and field.split(".")[0] in params:
+        return field
     kind = getattr(exc, "kind", None)
-    return kind if kind in params else None
+    for name in (kind, "%ss" % kind):
+        if name in params:
+            return name
+    return None
 
 
 class Login(object):
@@ -257,6 +270,12 @@ class Cloud(object):
         self.token = token
         self.identity = controller.identity
         self.quotas = controller.quotas
+        self.compute_hosts = controller.compute_hosts
+        self.aggregates = controller.aggregates
+        self.flavors = controller.flavors
+        self.server_groups = controller.server_groups
+        self.allocations = controller.allocations
+        self.storage_backends = controller.storage_backends
 
     @classmethod
     def log_in(cls, controller, login):
@@ -315,6 +334,8 @@ def library_error(exc, field=None, cloud=None):
     if code in CONFIG_CODES:
         field = "config"
     text = str(exc)
+    if field and text.startswith(field + ": "):  # the library named the field already
+        text = text[len(field) + 2:]
     if code in STATUS:
         text = "%s: %s" % (STATUS[code], text)
     details = {"error_code": code}

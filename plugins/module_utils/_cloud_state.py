@@ -92,3 +92,18 @@ def format_time(value):
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def string_values(field, mapping, allow_null=False):
+    """A dict option whose values must be strings: numbers become strings (``cores: 8`` -> ``'8'``),
+    None stays None when ``allow_null`` (it deletes the key); anything else fails naming the key."""
+    out = {}
+    for key, value in (mapping or {}).items():
+        if value is None and allow_null:
+            out[str(key)] = None
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise InvalidInput("%s.%s" % (field, key), "expected a string%s, got %r"
+                               % (" or null (to remove the key)" if allow_null else "", value))
+        else:
+            out[str(key)] = str(value)
+    return out
