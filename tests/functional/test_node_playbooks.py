@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stackling.conductor import ConductorSettings, NodeJob, PlaybookRunner
+from stackling.conductor import ConductorSettings, NodeJob, PlaybookRunner, ServerBuilder
 from tests.support.collection import REPO, ensure_collection_link, run_module
 from tests.support.guest_image import config_line, ready_line, tiny_image
 from tests.support.netns import ping, sh
@@ -33,8 +33,13 @@ BOOT_TIMEOUT = 240.0
 def cloud(tmp_path: Path, libvirt_rig: str) -> Iterator[dict[str, Any]]:
     token = secrets.token_hex(3)
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    compute1:\n      ansible_connection: local\n"
-                         "      ansible_python_interpreter: %s\n" % sys.executable)
+    # compute0 stands for a host whose libvirtd is stopped: its libvirt socket does not exist.
+    inventory.write_text(
+        "all:\n  hosts:\n"
+        "    compute1:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
+        "    compute0:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
+        "      stackling_libvirt_uri: qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock\n"
+        % (sys.executable, sys.executable))
     runner = PlaybookRunner(ConductorSettings(
         inventory=inventory, playbook_dir=REPO / "playbooks" / "node", collections_path=ensure_collection_link(),
         work_dir=tmp_path / "conductor", default_timeout=600))
@@ -126,3 +131,38 @@ def test_removing_the_network_removes_its_bridge_and_dhcp_namespace(cloud: dict[
     assert dhcp_gone.ok and net_gone.ok and dhcp_gone.changed and net_gone.changed
     assert cloud["dhcp_netns"] not in sh("ip", "netns", "list").stdout
     assert sh("ip", "-n", RIG_NETNS, "link", "show", "dev", bridge, check=False).returncode != 0
+
+
+def test_a_build_failing_on_a_host_is_cleaned_up_there_and_retried_on_the_alternate(cloud: dict[str, Any]) -> None:
+    runner, planned = cloud["runner"], jobs(cloud)
+    assert runner.run(planned["network"]).ok and runner.run(planned["dhcp"]).ok
+    tried: list[tuple[str, str]] = []
+
+    def jobs_for(host: str) -> list[NodeJob]:
+        return [NodeJob(job.playbook, host, job.extravars) for job in (planned["network"], planned["boot"])]
+
+    def cleanup_for(host: str) -> NodeJob:
+        return NodeJob("server_delete", host, planned["delete"].extravars)
+
+    def next_host(failed: str, why: str) -> str | None:
+        tried.append((failed, why))
+        return "compute1" if failed == "compute0" else None
+
+    outcome = ServerBuilder(runner).build("compute0", jobs_for, cleanup_for, next_host)
+    assert outcome.ok and outcome.host == "compute1", outcome.fault
+    first = outcome.attempts[0]
+    assert first.host == "compute0" and "libvirt" in first.reason.lower(), first.reason
+    assert tried == [("compute0", first.reason)]
+    # libvirtd is down there, so the clean-up could not reach it either: the outcome says so.
+    assert outcome.leftovers == ("compute0",)
+    console = Path(cloud["common"]["stackling_instances_dir"]) / ("%s-console.log" % cloud["server"]["uuid"])
+    assert wait_ready(console)["ip"] == cloud["net"] + ".10/24"
+
+
+def test_a_build_failing_everywhere_reports_each_host(cloud: dict[str, Any]) -> None:
+    runner, planned = cloud["runner"], jobs(cloud)
+    outcome = ServerBuilder(runner).build(
+        "compute0", lambda host: [NodeJob("server_boot", host, planned["boot"].extravars)],
+        lambda host: NodeJob("server_delete", host, planned["delete"].extravars), lambda host, why: None)
+    assert not outcome.ok and outcome.host is None
+    assert outcome.fault.startswith("compute0: The instances pool on compute0: ")
