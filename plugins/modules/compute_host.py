@@ -10,7 +10,7 @@ module: compute_host
 short_description: Register, change or remove a Stackling compute host
 description:
   - Ensures a compute host is registered with the scheduler (a placement resource provider with
-    its inventories, traits and aggregates, plus the compute record: enabled, hypervisor,
+    its inventories, traits and aggregates, plus the compute record with enabled, hypervisor and
     architecture), or is not.
   - Options left out are left as they are on an existing host. A new host needs O(inventory).
   - Only cloud admins may manage hosts (policy C(compute:create_host), C(compute:update_host),

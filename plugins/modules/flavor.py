@@ -11,7 +11,7 @@ short_description: Create, update or delete a Stackling flavor
 description:
   - Ensures a flavor (the sizes a server is booted with) exists with the given extra specs,
     description and project access, or does not exist.
-  - Flavors are immutable, as in nova (and like M(openstack.cloud.compute_flavor)): asking for
+  - Flavors are immutable, as in nova (and like M(openstack.cloud.compute_flavor)). Asking for
     other O(vcpus), O(ram), O(disk), O(ephemeral), O(swap) or O(is_public) than an existing
     flavor has fails naming the option. Create a new flavor (another name) instead; servers keep
     the sizes they were booted with.
@@ -45,7 +45,7 @@ options:
     type: int
   disk:
     description:
-      - Root disk in GiB. Required to create a flavor (V(0): the size of the image).
+      - Root disk in GiB. Required to create a flavor (V(0) means the size of the image).
     type: int
   ephemeral:
     description:

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: server_group_info
 short_description: List the Stackling server groups the caller may see
 description:
-  - Returns the server groups the caller may see: a project's members and readers see the
+  - Returns the server groups the caller may see. A project's members and readers see the
     project's groups, a cloud admin every group.
   - Reads only; never changes anything.
 author:
