@@ -19,6 +19,8 @@ from stackling.db.models.identity import (
 from stackling.db.models.credentials import ApplicationCredential, ApplicationCredentialRole, RevocationEvent
 from stackling.db.models.quota import QuotaLimit, QuotaUsage
 from stackling.db.models.flavor import Flavor, FlavorExtraSpec, FlavorProject
+from stackling.db.models.image import Image, ImageMember, ImageProperty
+from stackling.db.models.keypair import Keypair
 from stackling.db.models.placement import (
     Aggregate,
     AggregateMetadata,
@@ -43,6 +45,7 @@ from stackling.db.models.network import (
     SubnetDnsNameserver,
     SubnetHostRoute,
 )
+from stackling.db.models.router import Router, RouterInterface
 
 __all__ = [
     "Aggregate",
@@ -62,9 +65,13 @@ __all__ = [
     "FloatingIp",
     "Group",
     "GroupMembership",
+    "Image",
+    "ImageMember",
+    "ImageProperty",
     "ImpliedRole",
     "Inventory",
     "IpAllocation",
+    "Keypair",
     "Network",
     "Port",
     "Project",
@@ -76,6 +83,8 @@ __all__ = [
     "RevocationEvent",
     "Role",
     "RoleAssignment",
+    "Router",
+    "RouterInterface",
     "ServerGroup",
     "ServerGroupMember",
     "StorageBackend",
