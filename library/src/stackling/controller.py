@@ -32,6 +32,7 @@ from stackling.identity.revocation import RevocationLog
 from stackling.identity.service import IdentityService
 from stackling.identity.tokens import TokenManager
 from stackling.ipam import Ipam
+from stackling.networking import Networking
 from stackling.placement import PlacementEngine
 from stackling.policy import Enforcer
 from stackling.quota import QuotaEngine, QuotaService
@@ -88,6 +89,7 @@ class Controller:
     server_groups: ServerGroupService
     allocations: AllocationService
     storage_backends: StorageBackendService
+    networking: Networking
     owns_db: bool = True
 
     @classmethod
@@ -121,6 +123,7 @@ class Controller:
             server_groups=ServerGroupService(db, policy, engines.server_groups),
             allocations=AllocationService(db, policy),
             storage_backends=StorageBackendService(db, policy, engines.storage_backends),
+            networking=Networking.build(db, policy, engines.ipam, QuotaEngine(config.quota.defaults, clock)),
             owns_db=owns_db,
         )
 
