@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from stackling.config import ControllerConfig, DatabaseConfig, FernetTokensConfig
+from stackling.config import ControllerConfig, DatabaseConfig, FernetTokensConfig, ImagesConfig
 from stackling.controller import Controller
 from stackling.db import Database, upgrade
 from stackling.db.models import Base
@@ -132,6 +132,7 @@ def config(db_url: str, tmp_path: Path) -> ControllerConfig:
         database=DatabaseConfig(url=db_url),
         fernet_tokens=FernetTokensConfig(key_repository=tmp_path / "fernet-keys", max_active_keys=3),
         password_hashing=FAST_HASHING,
+        images=ImagesConfig(store_dir=tmp_path / "images"),
     )
 
 

@@ -74,6 +74,14 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    """The image store: one file per image, named by its id (docs/images.md)."""
+
+    store_dir: Path = Path("/var/lib/stackling/images")
+    max_size_gb: int = 100  # largest image file accepted (GiB)
+
+
+@dataclass(frozen=True)
 class ControllerConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     token: TokenConfig = field(default_factory=TokenConfig)
@@ -85,6 +93,7 @@ class ControllerConfig:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     volume_scheduler: VolumeSchedulerConfig = field(default_factory=VolumeSchedulerConfig)
     ipam: IpamConfig = field(default_factory=IpamConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
 
 
 Reader = Callable[[str, Any], Any]
@@ -165,6 +174,7 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         "quota": {"defaults": _quota_defaults},
         "password_hashing": {"time_cost": _integer(1), "memory_cost": _integer(8), "parallelism": _integer(1)},
         "identity": {"admin_project_name": _text, "admin_project_domain_name": _text},
+        "images": {"store_dir": _path(base_dir), "max_size_gb": _integer(1)},
     }
     # Sections with their own readers (stackling.scheduler.config, stackling.ipam.config).
     own: dict[str, Callable[[Any], Any]] = {
@@ -190,6 +200,7 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         scheduler=own["scheduler"](raw.get("scheduler")),
         volume_scheduler=own["volume_scheduler"](raw.get("volume_scheduler")),
         ipam=own["ipam"](raw.get("ipam")),
+        images=ImagesConfig(**parsed["images"]),
     )
 
 

@@ -20,6 +20,7 @@ from stackling.compute import (
     AllocationService,
     ComputeHostService,
     FlavorService,
+    KeypairService,
     ServerGroupService,
 )
 from stackling.config import ControllerConfig
@@ -31,6 +32,7 @@ from stackling.identity.passwords import SecretHasher
 from stackling.identity.revocation import RevocationLog
 from stackling.identity.service import IdentityService
 from stackling.identity.tokens import TokenManager
+from stackling.images import ImageService, ImageStore
 from stackling.ipam import Ipam
 from stackling.networking import Networking
 from stackling.placement import PlacementEngine
@@ -89,6 +91,8 @@ class Controller:
     server_groups: ServerGroupService
     allocations: AllocationService
     storage_backends: StorageBackendService
+    images: ImageService
+    keypairs: KeypairService
     networking: Networking
     owns_db: bool = True
 
@@ -106,6 +110,8 @@ class Controller:
         tokens = TokenManager(db, FernetTokenProvider(keys), revocations, clock, lifetime, config.identity, policy)
         engines = Engines.from_config(config, clock)
         zone = config.scheduler.default_availability_zone
+        quota_engine = QuotaEngine(config.quota.defaults, clock)
+        image_store = ImageStore(config.images.store_dir, config.images.max_size_gb)
         return cls(
             config=config,
             db=db,
@@ -114,7 +120,7 @@ class Controller:
             tokens=tokens,
             auth=Authenticator(db, hasher, tokens, clock),
             identity=IdentityService(db, policy, hasher, revocations, clock),
-            quotas=QuotaService(db, policy, QuotaEngine(config.quota.defaults, clock)),
+            quotas=QuotaService(db, policy, quota_engine),
             bootstrapper=Bootstrapper(db, hasher, revocations, clock),
             engines=engines,
             compute_hosts=ComputeHostService(db, policy, engines.compute_hosts, zone),
@@ -124,6 +130,8 @@ class Controller:
             allocations=AllocationService(db, policy),
             storage_backends=StorageBackendService(db, policy, engines.storage_backends),
             networking=Networking.build(db, policy, engines.ipam, QuotaEngine(config.quota.defaults, clock)),
+            images=ImageService(db, policy, clock, image_store),
+            keypairs=KeypairService(db, policy, clock, quota_engine),
             owns_db=owns_db,
         )
 
