@@ -93,6 +93,7 @@ def write_config(directory: Path) -> Path:
         "database": {"url": "sqlite:///%s" % (directory / "stackling.db")},
         "fernet_tokens": {"key_repository": str(directory / "fernet-keys")},
         "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
+        "images": {"store_dir": str(directory / "images")},
     }))
     return config
 
