@@ -23,8 +23,11 @@ def ensure_collection_link() -> Path:
     return COLLECTIONS_ROOT
 
 
-def run_module(name: str, /, *, check: bool = False, diff: bool = False, **params: Any) -> dict[str, Any]:
-    """Run ``stackling.cloud.<name>`` as Ansible would (a separate Python process, JSON args).
+def run_module(
+    name: str, /, *, check: bool = False, diff: bool = False, in_netns: str | None = None, **params: Any
+) -> dict[str, Any]:
+    """Run ``stackling.cloud.<name>`` as Ansible would (a separate Python process, JSON args);
+    ``in_netns``: inside that network namespace (``ip netns exec``), one the test made.
 
     Returns the module's JSON result; ``result['failed']`` is True when it called fail_json.
     """
@@ -32,10 +35,11 @@ def run_module(name: str, /, *, check: bool = False, diff: bool = False, **param
     args = dict(params, _ansible_check_mode=check, _ansible_diff=diff)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+    prefix = ["ip", "netns", "exec", in_netns] if in_netns else []
     try:
         env = dict(os.environ, PYTHONPATH=str(root))
         proc = subprocess.run(
-            [sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name, handle.name],
+            [*prefix, sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name, handle.name],
             capture_output=True, text=True, env=env, timeout=600, check=False,
         )
     finally:
