@@ -3,15 +3,14 @@ real node modules, run against this host (local connection) inside namespaces th
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from stackling.conductor import ConductorSettings, JobStatus, NodeJob, PlaybookRunner, StepStatus
+from stackling.conductor import JobStatus, NodeJob, PlaybookRunner, StepStatus
 from stackling.errors import ConfigError, ValidationError
-from tests.support.collection import ensure_collection_link
+from tests.support.conductor import local_runner
 from tests.support.netns import NetnsFactory, ip_json
 
 SECRET = "s3cr3t-must-not-leak"
@@ -73,16 +72,7 @@ def runner(tmp_path: Path) -> PlaybookRunner:
     playbooks.mkdir()
     for name, text in PLAYBOOKS.items():
         (playbooks / (name + ".yml")).write_text(textwrap.dedent(text))
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        "all:\n  hosts:\n    node1:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
-        % sys.executable
-    )
-    settings = ConductorSettings(
-        inventory=inventory, playbook_dir=playbooks, collections_path=ensure_collection_link(),
-        work_dir=tmp_path / "work", default_timeout=120,
-    )
-    return PlaybookRunner(settings)
+    return local_runner(tmp_path, playbook_dir=playbooks, timeout=120)
 
 
 def test_job_runs_a_node_module_reports_its_steps_and_converges(runner: PlaybookRunner,

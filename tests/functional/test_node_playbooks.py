@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from stackling.conductor import ConductorSettings, NodeJob, PlaybookRunner, ServerBuilder
-from tests.support.collection import REPO, ensure_collection_link, run_module
+from stackling.conductor import NodeJob, ServerBuilder
+from tests.support.collection import run_module
+from tests.support.conductor import local_runner
 from tests.support.guest_image import config_line, ready_line, tiny_image
 from tests.support.netns import ping, sh
 from tests.support.rig import NETNS as RIG_NETNS
@@ -32,17 +32,11 @@ BOOT_TIMEOUT = 240.0
 @pytest.fixture()
 def cloud(tmp_path: Path, libvirt_rig: str) -> Iterator[dict[str, Any]]:
     token = secrets.token_hex(3)
-    inventory = tmp_path / "hosts.yml"
     # compute0 stands for a host whose libvirtd is stopped: its libvirt socket does not exist.
-    inventory.write_text(
-        "all:\n  hosts:\n"
-        "    compute1:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
-        "    compute0:\n      ansible_connection: local\n      ansible_python_interpreter: %s\n"
-        "      stackling_libvirt_uri: qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock\n"
-        % (sys.executable, sys.executable))
-    runner = PlaybookRunner(ConductorSettings(
-        inventory=inventory, playbook_dir=REPO / "playbooks" / "node", collections_path=ensure_collection_link(),
-        work_dir=tmp_path / "conductor", default_timeout=600))
+    runner = local_runner(tmp_path, {
+        "compute1": {},
+        "compute0": {"stackling_libvirt_uri": "qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock"},
+    })
     net = "10.237.%d" % secrets.randbelow(250)
     names = {
         "runner": runner,

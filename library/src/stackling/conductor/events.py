@@ -29,5 +29,13 @@ def step_from_event(event: Mapping[str, Any]) -> StepOutcome | None:
     message = ""
     if status in (StepStatus.FAILED, StepStatus.UNREACHABLE):
         # Ansible has already censored no_log results to a fixed text, so msg is safe to keep.
-        message = str(result.get("msg") or result.get("stderr") or "")[:2000]
+        message = _failure_message(result)[:2000]
     return StepOutcome(task=str(data.get("task", "")), host=str(data.get("host", "")), status=status, message=message)
+
+
+def _failure_message(result: Mapping[str, Any]) -> str:
+    """``msg`` (or stderr) of a failed result; for a loop, of its first failed item."""
+    for item in result.get("results") or ():
+        if isinstance(item, Mapping) and item.get("failed"):
+            return "item %s: %s" % (item.get("_ansible_item_label", item.get("item", "?")), _failure_message(item))
+    return str(result.get("msg") or result.get("stderr") or "")
