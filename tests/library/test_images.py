@@ -218,6 +218,7 @@ def test_same_name_in_two_projects_resolves_to_the_own_one(cloud: Cloud, disks: 
     mine: Image = images.create(t.bob, "base", disk_format="raw", filename=disks["small.raw"])
     images.create(cloud.admin, "base", disk_format="raw", filename=disks["small.raw"], spec=ImageSpec(visibility="public"))
     assert images.get(t.bob, "base").id == mine.id
+    assert images.find(t.carol, "base", own=True) is None and images.find(t.bob, "base", own=True) == mine
     assert images.get(t.carol, "base").visibility == "public"
     images.create(t.alice, "base", disk_format="raw", filename=disks["small.raw"],
                   spec=ImageSpec(visibility="shared", projects=["img-c"]))  # fmt: skip

@@ -109,9 +109,10 @@ class ImageService(PolicyService):
         self.store = store
 
     # --- reading -------------------------------------------------------------------------------------
-    def find(self, ctx: Context, ref: str) -> Image | None:
+    def find(self, ctx: Context, ref: str, *, own: bool = False) -> Image | None:
         """The image with id or name ``ref`` the caller may see, else None. Among several visible
-        images of that name, the caller's project's own wins; otherwise the name is ambiguous."""
+        images of that name, the caller's project's own wins; otherwise the name is ambiguous.
+        ``own``: a name only matches an image of the caller's project (an id any visible image)."""
         self._enforce(ctx, "image:list_images")
         with self._db.read() as session:
             rows = session.scalars(select(m.Image).where(or_(m.Image.id == ref, m.Image.name == ref)))
@@ -119,9 +120,11 @@ class ImageService(PolicyService):
         by_id = [image for image in images if image.id == ref]
         if by_id:
             return by_id[0]
-        own = [image for image in images if image.project_id == ctx.project_id]
-        if len(own) == 1 or len(images) == 1:
-            return (own or images)[0]
+        own_images = [image for image in images if image.project_id == ctx.project_id]
+        if own:
+            return own_images[0] if own_images else None
+        if len(own_images) == 1 or len(images) == 1:
+            return (own_images or images)[0]
         if images:
             raise Conflict("%d images named %r are visible to you; use the image id" % (len(images), ref))
         return None
@@ -222,7 +225,7 @@ class ImageService(PolicyService):
         final: Path | None = None
         try:
             with self._db.write() as session:
-                replaced = self._drop_replaced(session, owner, name, replace)
+                replaced = self._drop_replaced(session, ctx, owner, name, replace)
                 now = self._clock()
                 row = m.Image(
                     id=m.new_id(), name=name, project_id=owner, visibility=spec.visibility, status="active",
@@ -248,12 +251,13 @@ class ImageService(PolicyService):
                 final.unlink(missing_ok=True)
             raise
 
-    def _drop_replaced(self, session: Session, owner: str, name: str, replace: bool) -> str | None:
+    def _drop_replaced(self, session: Session, ctx: Context, owner: str, name: str, replace: bool) -> str | None:
         old = _named(session, owner, name)
         if old is None:
             return None
         if not replace:
             raise Conflict("your project has an image named %r" % name)
+        self._enforce(ctx, "image:delete_image", {"project_id": owner, "visibility": old.visibility})
         if old.protected:
             raise ValidationError("image %s is protected: unprotect it before replacing it" % name, field="protected")
         session.delete(old)
