@@ -58,6 +58,9 @@ class ImageSpec:
     protected: bool = False
     projects: Iterable[str] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "projects", tuple(self.projects))  # an iterator would be read twice
+
 
 def check_properties(properties: Mapping[str, str | None]) -> dict[str, str | None]:
     """Keys 1-255 characters and not a core attribute; values strings (None: delete the key);
