@@ -46,6 +46,7 @@ from stackling.db.models.network import (
     SubnetHostRoute,
 )
 from stackling.db.models.router import Router, RouterInterface
+from stackling.db.models.server import Server, ServerAction
 
 __all__ = [
     "Aggregate",
@@ -85,6 +86,8 @@ __all__ = [
     "RoleAssignment",
     "Router",
     "RouterInterface",
+    "Server",
+    "ServerAction",
     "ServerGroup",
     "ServerGroupMember",
     "StorageBackend",
