@@ -81,6 +81,25 @@ class ImagesConfig:
     max_size_gb: int = 100  # largest image file accepted (GiB)
 
 
+COLLECTIONS_PATH = Path("/opt/stackling/collections")
+
+
+@dataclass(frozen=True)
+class ConductorConfig:
+    """How the conductor reaches the cloud's hosts (docs/servers.md). ``network_host``: the
+    inventory host running DHCP and routers; None: the first host of the inventory's ``network``
+    group (a server with networks fails with a ConfigError if there is none)."""
+
+    inventory: Path = Path("/etc/stackling/conductor/hosts.yml")
+    playbook_dir: Path = COLLECTIONS_PATH / "ansible_collections/stackling/cloud/playbooks/node"
+    private_key: Path | None = None
+    collections_path: Path | None = COLLECTIONS_PATH
+    network_host: str | None = None
+    work_dir: Path = Path("/var/lib/stackling/conductor")
+    job_timeout: int = 1800  # seconds per node playbook run
+    image_cache_dir: str = "/var/lib/stackling/image-cache"  # on the compute hosts
+
+
 @dataclass(frozen=True)
 class ControllerConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -94,6 +113,7 @@ class ControllerConfig:
     volume_scheduler: VolumeSchedulerConfig = field(default_factory=VolumeSchedulerConfig)
     ipam: IpamConfig = field(default_factory=IpamConfig)
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    conductor: ConductorConfig = field(default_factory=ConductorConfig)
 
 
 Reader = Callable[[str, Any], Any]
@@ -139,6 +159,14 @@ def _optional_path(base: Path) -> Reader:
     return read
 
 
+def _absolute(key: str, value: Any) -> str:
+    """A path on another host: must be absolute (nothing to resolve it against here)."""
+    text = _text(key, value)
+    if not text.startswith("/"):
+        raise ConfigError("%s: expected an absolute path (it is on the compute hosts), got %r" % (key, value))
+    return text
+
+
 def _quota_defaults(key: str, value: Any) -> dict[str, int]:
     if not isinstance(value, Mapping):
         raise ConfigError("%s: expected a mapping of resource: limit, got %r" % (key, value))
@@ -175,6 +203,10 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         "password_hashing": {"time_cost": _integer(1), "memory_cost": _integer(8), "parallelism": _integer(1)},
         "identity": {"admin_project_name": _text, "admin_project_domain_name": _text},
         "images": {"store_dir": _path(base_dir), "max_size_gb": _integer(1)},
+        "conductor": {"inventory": _path(base_dir), "playbook_dir": _path(base_dir),
+                      "private_key": _optional_path(base_dir), "collections_path": _optional_path(base_dir),
+                      "network_host": _text, "work_dir": _path(base_dir), "job_timeout": _integer(1),
+                      "image_cache_dir": _absolute},  # fmt: skip
     }
     # Sections with their own readers (stackling.scheduler.config, stackling.ipam.config).
     own: dict[str, Callable[[Any], Any]] = {
@@ -201,6 +233,7 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         volume_scheduler=own["volume_scheduler"](raw.get("volume_scheduler")),
         ipam=own["ipam"](raw.get("ipam")),
         images=ImagesConfig(**parsed["images"]),
+        conductor=ConductorConfig(**parsed["conductor"]),
     )
 
 
