@@ -98,6 +98,12 @@ STATUS = {
     "capacity_exceeded": "409 Conflict",
     "invalid_allocation": "400 Bad Request",
     "no_valid_host": "400 No Valid Host",
+    "network_in_use": "409 Conflict",
+    "subnet_overlap": "409 Conflict",
+    "ip_address_in_use": "409 Conflict",
+    "ip_address_exhausted": "409 Conflict",
+    "mac_address_exhausted": "409 Conflict",
+    "segmentation_id_exhausted": "409 Conflict",
 }
 # Errors about the controller's own setup, whatever was being done: the fix is in the config file.
 CONFIG_CODES = ("config_invalid", "key_repository_invalid", "policy_invalid")
