@@ -23,6 +23,8 @@ from stackling.compute import (
     KeypairService,
     ServerGroupService,
 )
+from stackling.compute.servers import ServerService
+from stackling.conductor import ConductorSettings, PlaybookRunner
 from stackling.config import ControllerConfig
 from stackling.context import Context
 from stackling.db import Database
@@ -94,6 +96,7 @@ class Controller:
     images: ImageService
     keypairs: KeypairService
     networking: Networking
+    servers: ServerService
     owns_db: bool = True
 
     @classmethod
@@ -112,6 +115,23 @@ class Controller:
         zone = config.scheduler.default_availability_zone
         quota_engine = QuotaEngine(config.quota.defaults, clock)
         image_store = ImageStore(config.images.store_dir, config.images.max_size_gb)
+        flavors = FlavorService(db, policy, clock)
+        server_groups = ServerGroupService(db, policy, engines.server_groups)
+        networking = Networking.build(db, policy, engines.ipam, QuotaEngine(config.quota.defaults, clock))
+        images = ImageService(db, policy, clock, image_store)
+        keypairs = KeypairService(db, policy, clock, quota_engine)
+        conductor = config.conductor
+        runner = PlaybookRunner(ConductorSettings(
+            inventory=conductor.inventory, playbook_dir=conductor.playbook_dir, private_key=conductor.private_key,
+            collections_path=conductor.collections_path, work_dir=conductor.work_dir,
+            default_timeout=conductor.job_timeout,
+        ))  # fmt: skip
+        servers = ServerService(
+            db, policy, clock, conductor=conductor, default_zone=zone, runner=runner,
+            placement=engines.placement, scheduler=engines.scheduler, group_engine=engines.server_groups,
+            ipam=engines.ipam, quotas=quota_engine, flavors=flavors, images=images, keypairs=keypairs,
+            server_groups=server_groups, networks=networking.networks,
+        )  # fmt: skip
         return cls(
             config=config,
             db=db,
@@ -125,13 +145,14 @@ class Controller:
             engines=engines,
             compute_hosts=ComputeHostService(db, policy, engines.compute_hosts, zone),
             aggregates=AggregateService(db, policy, engines.placement),
-            flavors=FlavorService(db, policy, clock),
-            server_groups=ServerGroupService(db, policy, engines.server_groups),
+            flavors=flavors,
+            server_groups=server_groups,
             allocations=AllocationService(db, policy),
             storage_backends=StorageBackendService(db, policy, engines.storage_backends),
-            networking=Networking.build(db, policy, engines.ipam, QuotaEngine(config.quota.defaults, clock)),
-            images=ImageService(db, policy, clock, image_store),
-            keypairs=KeypairService(db, policy, clock, quota_engine),
+            networking=networking,
+            images=images,
+            keypairs=keypairs,
+            servers=servers,
             owns_db=owns_db,
         )
 

@@ -2,18 +2,22 @@
 playbooks through ansible-runner, and reports what each step did."""
 
 from stackling.conductor.builds import BuildOutcome, HostAttempt, ServerBuilder
-from stackling.conductor.jobs import JobResult, JobStatus, NodeJob, StepOutcome, StepStatus
+from stackling.conductor.inventory import Inventory, read_inventory
+from stackling.conductor.jobs import JobResult, JobRunner, JobStatus, NodeJob, StepOutcome, StepStatus
 from stackling.conductor.runner import ConductorSettings, PlaybookRunner
 
 __all__ = [
     "BuildOutcome",
     "ConductorSettings",
     "HostAttempt",
+    "Inventory",
     "JobResult",
+    "JobRunner",
     "JobStatus",
     "NodeJob",
     "PlaybookRunner",
     "ServerBuilder",
     "StepOutcome",
     "StepStatus",
+    "read_inventory",
 ]

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from stackling.conductor.jobs import JobResult, NodeJob
-from stackling.conductor.runner import PlaybookRunner
+from stackling.conductor.jobs import JobResult, JobRunner, NodeJob
 
 JobsFor = Callable[[str], Sequence[NodeJob]]
 CleanupFor = Callable[[str], NodeJob]
@@ -54,7 +53,7 @@ class BuildOutcome:
 
 
 class ServerBuilder:
-    def __init__(self, runner: PlaybookRunner) -> None:
+    def __init__(self, runner: JobRunner) -> None:
         self.runner = runner
 
     def build(self, first_host: str, jobs_for: JobsFor, cleanup_for: CleanupFor, next_host: NextHost) -> BuildOutcome:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from stackling.errors import ValidationError
 
@@ -81,3 +81,9 @@ class JobResult:
             if step.status in (StepStatus.FAILED, StepStatus.UNREACHABLE):
                 return "%s on %s: %s" % (step.task, step.host, step.message or step.status.value)
         return "" if self.ok else "playbook %s ended %s (rc %d)" % (self.job.playbook, self.status.value, self.rc)
+
+
+class JobRunner(Protocol):
+    """What runs a NodeJob: the PlaybookRunner, or a wrapper that records each result."""
+
+    def run(self, job: NodeJob) -> JobResult: ...

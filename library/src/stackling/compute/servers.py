@@ -1,0 +1,678 @@
+"""Servers through the policy, built on the cloud's hosts by the conductor (docs/servers.md).
+
+    server = cloud.servers.create(ctx, ServerRequest("web-1", flavor="m1.tiny", image="cirros",
+                                                     networks=["private"], key_name="laptop"))
+    server.status          # ACTIVE, or ERROR with server.fault saying why
+    cloud.servers.delete(ctx, server.id)
+
+``create`` is synchronous: it returns when the server is ACTIVE or ERROR. It resolves what the
+request names (each must be visible to the caller), then in one write transaction counts the
+quota and makes the server row (BUILD) and its ports (all or nothing), lets the scheduler choose
+and claim a host, and runs the node playbooks there through the ServerBuilder (on a failure: the
+clean-up playbook there, then the next alternate). Every job's outcome is kept in
+``server_actions``. An ERROR server holds no host resources, ports or addresses, but its quota
+(instances, cores, ram_mb) stays counted until it is deleted, as in nova.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stackling.allocation_errors import NoValidHost
+from stackling.clock import Clock
+from stackling.compute._base import PolicyService
+from stackling.compute.flavors import FlavorService
+from stackling.compute.keypairs import KeypairService
+from stackling.compute.server_groups import ServerGroupService
+from stackling.conductor import Inventory, JobResult, JobRunner, NodeJob, ServerBuilder, read_inventory
+from stackling.config import ConductorConfig
+from stackling.context import Context
+from stackling.db import Database
+from stackling.db import models as m
+from stackling.errors import Conflict, ConfigError, NotFound, ValidationError
+from stackling.images import ImageService
+from stackling.ipam import Ipam
+from stackling.networking.networks import NetworkService
+from stackling.placement.engine import PlacementEngine
+from stackling.placement.types import ConsumerRef
+from stackling.policy import Enforcer
+from stackling.quota import QuotaEngine
+from stackling.scheduler import Scheduler, ServerGroups
+from stackling.scheduler.manager import Placed
+from stackling.scheduler.request import RequestSpec
+
+LOG = logging.getLogger(__name__)
+MAX_NAME = 255
+MAX_USER_DATA = 65535  # bytes, nova's limit
+GIB = 1 << 30
+DHCP_OWNER = "network:dhcp"
+COMPUTE_OWNER = "compute:"
+FLOOD = "00:00:00:00:00:00"
+SUPPORTED_NETWORK_TYPES = ("vxlan", "local")
+_HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class ServerRequest:
+    """What to boot. ``flavor``, ``image``, ``networks``, ``server_group``: ids or names the caller
+    may see; ``key_name``: one of the caller's keypairs."""
+
+    name: str
+    flavor: str
+    image: str
+    networks: Sequence[str] = ()
+    key_name: str | None = None
+    user_data: str | None = None
+    server_group: str | None = None
+    availability_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server. ``host`` and ``hypervisor`` are None unless the caller passes
+    ``compute:get_server_host`` (cloud admins)."""
+
+    id: str
+    name: str
+    project_id: str
+    user_id: str
+    status: str
+    fault: str
+    flavor_id: str
+    image_id: str
+    key_name: str | None
+    availability_zone: str
+    server_group_id: str | None
+    addresses: Mapping[str, tuple[str, ...]]  # network name (or id) -> fixed IPs
+    ports: tuple[str, ...]
+    host: str | None
+    hypervisor: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ServerActionRecord:
+    seq: int
+    action: str
+    host: str | None  # None unless the caller passes compute:get_server_host
+    step: str
+    status: str
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _Net:
+    id: str
+    name: str
+    vni: int
+    mtu: int
+
+
+@dataclass
+class _Resolved:
+    flavor_id: str
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    request: RequestSpec
+    image_id: str
+    networks: list[_Net] = field(default_factory=list)
+    public_keys: list[str] = field(default_factory=list)
+    group_id: str | None = None
+
+
+def hostname_of(name: str) -> str:
+    """A DNS label from a server name (what the guest and dnsmasq call it)."""
+    return _HOSTNAME_BAD.sub("-", name.lower()).strip("-")[:63].strip("-") or "server"
+
+
+class _Recorder:
+    """Runs node jobs for one server and writes each outcome into ``server_actions``."""
+
+    def __init__(self, service: ServerService, server_id: str, action: str) -> None:
+        self.service = service
+        self.server_id = server_id
+        self.action = action
+
+    def run(self, job: NodeJob) -> JobResult:
+        result = self.service.runner.run(job)
+        rows: list[tuple[str, str, str]] = []
+        if result.ok:
+            rows.append((job.playbook, "changed" if result.changed else "ok", ""))
+        else:
+            failed = [s for s in result.steps if s.status.value in ("failed", "unreachable")]
+            rows.extend(("%s: %s" % (job.playbook, s.task), s.status.value, s.message) for s in failed)
+            if not failed:
+                rows.append((job.playbook, result.status.value, result.failure))
+        with self.service._db.write() as session:
+            if session.get(m.Server, self.server_id) is not None:
+                for step, status, message in rows:
+                    self.service._record(session, self.server_id, self.action, job.host, step, status, message)
+        return result
+
+
+class ServerService(PolicyService):
+    def __init__(
+        self,
+        db: Database,
+        enforcer: Enforcer,
+        clock: Clock,
+        *,
+        conductor: ConductorConfig,
+        default_zone: str,
+        runner: JobRunner,
+        placement: PlacementEngine,
+        scheduler: Scheduler,
+        group_engine: ServerGroups,
+        ipam: Ipam,
+        quotas: QuotaEngine,
+        flavors: FlavorService,
+        images: ImageService,
+        keypairs: KeypairService,
+        server_groups: ServerGroupService,
+        networks: NetworkService,
+    ) -> None:
+        super().__init__(db, enforcer)
+        self._clock = clock
+        self.conductor = conductor
+        self.default_zone = default_zone
+        self.runner = runner
+        self._placement = placement
+        self._scheduler = scheduler
+        self._group_engine = group_engine
+        self._ipam = ipam
+        self._quotas = quotas
+        self._flavors = flavors
+        self._images = images
+        self._keypairs = keypairs
+        self._server_groups = server_groups
+        self._networks = networks
+
+    # --- reading -------------------------------------------------------------------------------------
+    def find(self, ctx: Context, ref: str) -> Server | None:
+        """The server with id ``ref``, or named ``ref`` in the caller's project; None if the caller
+        may not see it (what a caller may not see does not exist for it)."""
+        self._enforce(ctx, "compute:list_servers", {"project_id": ctx.project_id})
+        with self._db.read() as session:
+            row = self._find_row(ctx, session, ref)
+            return None if row is None else self._view(ctx, session, row)
+
+    def get(self, ctx: Context, ref: str) -> Server:
+        found = self.find(ctx, ref)
+        if found is None:
+            raise NotFound("server", ref)
+        return found
+
+    def list(self, ctx: Context, *, all_projects: bool = False) -> builtins.list[Server]:
+        """The caller's project's servers by name; ``all_projects``: every server the caller may see."""
+        self._enforce(ctx, "compute:list_servers", {"project_id": ctx.project_id})
+        with self._db.read() as session:
+            query = select(m.Server).order_by(m.Server.name, m.Server.created_at, m.Server.id)
+            if not all_projects:
+                query = query.where(m.Server.project_id == ctx.project_id)
+            rows = [row for row in session.scalars(query) if self._may_see(ctx, row)]
+            return [self._view(ctx, session, row) for row in rows]
+
+    def actions(self, ctx: Context, ref: str) -> builtins.list[ServerActionRecord]:
+        """What was done for the server, in order (hosts shown to cloud admins only)."""
+        with self._db.read() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            admin = self._is_admin(ctx, row)
+            rows = session.scalars(
+                select(m.ServerAction).where(m.ServerAction.server_id == row.id).order_by(m.ServerAction.seq)
+            )
+            return [ServerActionRecord(a.seq, a.action, a.host if admin else None, a.step, a.status, a.message, a.at)
+                    for a in rows]  # fmt: skip
+
+    def _may_see(self, ctx: Context, row: m.Server) -> bool:
+        return self._enforcer.check("compute:get_server", {"project_id": row.project_id}, ctx)
+
+    def _is_admin(self, ctx: Context, row: m.Server) -> bool:
+        return self._enforcer.check("compute:get_server_host", {"project_id": row.project_id}, ctx)
+
+    def _find_row(self, ctx: Context, session: Session, ref: str) -> m.Server | None:
+        row = session.get(m.Server, ref)
+        if row is not None:
+            return row if self._may_see(ctx, row) else None
+        named = session.scalars(
+            select(m.Server)
+            .where(m.Server.name == ref, m.Server.project_id == ctx.project_id)
+            .order_by(m.Server.created_at, m.Server.id)
+        ).all()
+        seen = [r for r in named if self._may_see(ctx, r)]
+        if len(seen) > 1:
+            raise Conflict("several servers are named %r; use the id" % ref)
+        return seen[0] if seen else None
+
+    def _view(self, ctx: Context, session: Session, row: m.Server) -> Server:
+        addresses: dict[str, builtins.list[str]] = {}
+        port_ids = []
+        for port in self._ports(session, row.id):
+            network = session.get(m.Network, port.network_id)
+            label = (network.name if network is not None else "") or port.network_id
+            info = self._ipam.get_port(session, port.id)
+            addresses.setdefault(label, []).extend(ip.ip_address for ip in info.fixed_ips)
+            port_ids.append(port.id)
+        admin = self._is_admin(ctx, row)
+        hypervisor = None
+        if admin and row.host is not None:
+            hypervisor = session.scalars(
+                select(m.ComputeHost.hypervisor_type)
+                .join(m.ResourceProvider, m.ResourceProvider.id == m.ComputeHost.resource_provider_id)
+                .where(m.ResourceProvider.name == row.host)
+            ).first()
+        return Server(
+            id=row.id, name=row.name, project_id=row.project_id, user_id=row.user_id, status=row.status,
+            fault=row.fault, flavor_id=row.flavor_id, image_id=row.image_id, key_name=row.key_name,
+            availability_zone=row.availability_zone, server_group_id=row.server_group_id,
+            addresses={k: tuple(v) for k, v in addresses.items()}, ports=tuple(port_ids),
+            host=row.host if admin else None, hypervisor=hypervisor, created_at=row.created_at,
+            updated_at=row.updated_at,
+        )  # fmt: skip
+
+    @staticmethod
+    def _ports(session: Session, server_id: str) -> builtins.list[m.Port]:
+        return list(
+            session.scalars(
+                select(m.Port)
+                .where(m.Port.device_id == server_id, m.Port.device_owner.startswith(COMPUTE_OWNER))
+                .order_by(m.Port.created_at, m.Port.id)
+            )
+        )
+
+    # --- creating ------------------------------------------------------------------------------------
+    def create(self, ctx: Context, request: ServerRequest) -> Server:
+        """Boot a server; returns it ACTIVE, or ERROR with ``fault`` saying why (NoValidHost, or
+        each host's failed step). Bad requests raise before anything is made."""
+        if ctx.project_id is None:
+            raise ValidationError("servers belong to a project: use a project-scoped token")
+        self._enforce(ctx, "compute:create_server", {"project_id": ctx.project_id, "user_id": ctx.user_id})
+        if not isinstance(request.name, str) or not request.name.strip() or len(request.name) > MAX_NAME:
+            raise ValidationError("a server name must have 1 to 255 characters", field="name")
+        if request.user_data is not None and len(request.user_data.encode()) > MAX_USER_DATA:
+            raise ValidationError("user_data: at most %d bytes" % MAX_USER_DATA, field="user_data")
+        resolved = self._resolve(ctx, request)
+        zone = request.availability_zone or self.default_zone
+        server_id = self._insert(ctx, request, resolved, zone)
+        try:
+            self._build(server_id, ctx, resolved, request)
+        except BaseException as exc:
+            try:
+                self._fail(server_id, "%s: %s" % (type(exc).__name__, exc), node_hosts=None)
+            except Exception:  # keep the first error; the server may stay BUILD, delete still cleans it
+                LOG.exception("server %s: could not record the failed build", server_id)
+            raise
+        with self._db.read() as session:
+            return self._view(ctx, session, self._row(session, server_id))
+
+    def _resolve(self, ctx: Context, request: ServerRequest) -> _Resolved:
+        """Everything the request names, as the caller may see it, with the sizes checked."""
+        flavor = self._flavors.get(ctx, request.flavor)
+        image = self._images.get(ctx, request.image)
+        if image.status != "active":
+            raise ValidationError("image %s is %s, not active" % (image.name, image.status), field="image")
+        image_gb = -(-image.virtual_size_bytes // GIB)
+        if flavor.disk_gb:
+            if image.min_disk_gb > flavor.disk_gb:
+                raise ValidationError("flavor %s has a %d GiB root disk; image %s needs at least %d GiB (min_disk)"
+                                      % (flavor.name, flavor.disk_gb, image.name, image.min_disk_gb), field="flavor")
+            if image_gb > flavor.disk_gb:
+                raise ValidationError("flavor %s has a %d GiB root disk; image %s is %d GiB (virtual size)"
+                                      % (flavor.name, flavor.disk_gb, image.name, image_gb), field="flavor")
+        if image.min_ram_mb > flavor.ram_mb:
+            raise ValidationError("flavor %s has %d MiB of RAM; image %s needs at least %d MiB (min_ram)"
+                                  % (flavor.name, flavor.ram_mb, image.name, image.min_ram_mb), field="flavor")
+        group_id = None
+        if request.server_group is not None:
+            group = self._server_groups.find(ctx, request.server_group)
+            if group is None:
+                raise NotFound("server group", request.server_group)
+            group_id = group.id
+        spec = RequestSpec.from_flavor(
+            flavor, image_properties=dict(image.properties), availability_zone=request.availability_zone,
+            group_id=group_id,
+        )  # fmt: skip
+        resolved = _Resolved(flavor.id, flavor.vcpus, flavor.ram_mb, flavor.disk_gb, spec, image.id, group_id=group_id)
+        if request.key_name is not None:
+            resolved.public_keys.append(self._keypairs.get(ctx, request.key_name).public_key)
+        with self._db.read() as session:
+            for ref in request.networks:
+                row = self._networks._find_row(ctx, session, ref)
+                if row is None:
+                    raise NotFound("network", ref)
+                if row.network_type not in SUPPORTED_NETWORK_TYPES:
+                    raise ValidationError("network %s is a %s network; servers attach to %s networks for now"
+                                          % (ref, row.network_type, " and ".join(SUPPORTED_NETWORK_TYPES)),
+                                          field="networks")  # fmt: skip
+                if row.project_id != ctx.project_id and not row.shared:
+                    self._enforce(ctx, "network:create_port_on_any_network", {"project_id": row.project_id})
+                if not any(s.ip_version == 4 for s in self._ipam.subnets(session, row.id)):
+                    raise ValidationError("network %s has no IPv4 subnet: add one before booting servers on it"
+                                          % ref, field="networks")
+                resolved.networks.append(_Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
+        return resolved
+
+    def _insert(self, ctx: Context, request: ServerRequest, resolved: _Resolved, zone: str) -> str:
+        """The server row (BUILD) and its ports, with the quota counted: all or nothing."""
+        assert ctx.project_id is not None
+        with self._db.write() as session:
+            now = self._clock()
+            amounts = {"instances": 1, "cores": resolved.vcpus, "ram_mb": resolved.ram_mb,
+                       "ports": len(resolved.networks)}  # fmt: skip
+            with self._quotas.reserve(session, ctx.project_id, **amounts):
+                row = m.Server(
+                    id=m.new_id(), project_id=ctx.project_id, user_id=ctx.user_id, name=request.name,
+                    flavor_id=resolved.flavor_id, image_id=resolved.image_id, vcpus=resolved.vcpus,
+                    ram_mb=resolved.ram_mb, disk_gb=resolved.disk_gb, key_name=request.key_name, status="BUILD",
+                    fault="", host=None, availability_zone=zone, server_group_id=resolved.group_id,
+                    created_at=now, updated_at=now,
+                )  # fmt: skip
+                session.add(row)
+                session.flush()
+                for net in resolved.networks:
+                    self._ipam.create_port(session, net.id, ctx.project_id, device_id=row.id,
+                                           device_owner=COMPUTE_OWNER + zone)  # fmt: skip
+                    self._ensure_dhcp_port(session, net.id)
+                self._record(session, row.id, "create", None, "request", "ok", "")
+            LOG.info("server %s (%s) in project %s: BUILD", row.id, request.name, ctx.project_id)
+            return row.id
+
+    def _ensure_dhcp_port(self, session: Session, network_id: str) -> None:
+        """The network's DHCP port (the cloud's, in the network's project, not counted in quota)."""
+        found = session.scalars(
+            select(m.Port.id).where(m.Port.network_id == network_id, m.Port.device_owner == DHCP_OWNER)
+        ).first()
+        if found is None:
+            self._ipam.create_port(session, network_id, device_id="dhcp-" + network_id, device_owner=DHCP_OWNER)
+
+    def _build(self, server_id: str, ctx: Context, resolved: _Resolved, request: ServerRequest) -> None:
+        inventory = read_inventory(self.conductor.inventory)
+        network_host = self._network_host(inventory) if resolved.networks else ""
+        assert ctx.project_id is not None
+        consumer = ConsumerRef(server_id, ctx.project_id, ctx.user_id)
+        try:
+            placed = self._scheduler.schedule_and_claim(self._db, consumer, resolved.request)
+        except NoValidHost as exc:
+            self._fail(server_id, str(exc), node_hosts=None)
+            return
+        current: builtins.list[Placed] = [placed]
+        self._set_host(server_id, placed.host.name, "scheduled")
+        recorder = _Recorder(self, server_id, "create")
+        networks = list({net.id: net for net in resolved.networks}.values())
+
+        def jobs_for(host: str) -> builtins.list[NodeJob]:
+            return self._build_jobs(server_id, host, network_host, networks, inventory, resolved, request)
+
+        def cleanup_for(host: str) -> NodeJob:
+            return self._job("server_delete", host, server={"uuid": server_id})
+
+        def next_host(failed: str, why: str) -> str | None:
+            try:
+                moved = self._scheduler.reschedule(self._db, server_id, current[0].selection, failed=current[0].host)
+            except NoValidHost:
+                return None
+            current[0] = moved
+            self._set_host(server_id, moved.host.name, "rescheduled after %s failed" % failed)
+            return moved.host.name
+
+        outcome = ServerBuilder(recorder).build(placed.host.name, jobs_for, cleanup_for, next_host)
+        tried = [a.host for a in outcome.attempts if a.host != outcome.host]
+        if not outcome.ok:
+            fault = "build failed on every host tried: " + outcome.fault
+            if outcome.leftovers:
+                fault += " (clean-up failed too on %s)" % ", ".join(outcome.leftovers)
+            self._fail(server_id, fault, node_hosts=tried, network_host=network_host,
+                       keep_host=outcome.leftovers[-1] if outcome.leftovers else None)  # fmt: skip
+            return
+        with self._db.write() as session:
+            row = self._row(session, server_id)
+            row.status, row.host, row.fault, row.updated_at = "ACTIVE", outcome.host, "", self._clock()
+            self._record(session, server_id, "create", outcome.host, "build", "ACTIVE", "")
+            jobs = self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False)
+        LOG.info("server %s: ACTIVE on %s", server_id, outcome.host)
+        self._run_quietly(_Recorder(self, server_id, "cleanup"), jobs)
+
+    def _network_host(self, inventory: Inventory) -> str:
+        if self.conductor.network_host:
+            return self.conductor.network_host
+        hosts = inventory.groups.get("network", ())
+        if not hosts:
+            raise ConfigError("conductor.network_host: not set, and the conductor inventory %s has no host in "
+                              "group network" % self.conductor.inventory)  # fmt: skip
+        return hosts[0]
+
+    def _job(self, playbook: str, host: str, **extravars: Any) -> NodeJob:
+        return NodeJob(playbook, host, extravars, timeout=self.conductor.job_timeout)
+
+    def _build_jobs(
+        self, server_id: str, host: str, network_host: str, networks: Sequence[_Net], inventory: Inventory,
+        resolved: _Resolved, request: ServerRequest,
+    ) -> builtins.list[NodeJob]:  # fmt: skip
+        """The jobs that build the server on ``host``: each network's plumbing there and on the
+        network host (FDB flood entries towards the other hosts carrying it), the network's DHCP
+        with the reservations of all its ports, then the server itself."""
+        jobs: builtins.list[NodeJob] = []
+        with self._db.read() as session:
+            row = self._row(session, server_id)
+            for net in networks:
+                carriers = self._carriers(session, net.id, exclude=server_id) | {host, network_host}
+                for where in dict.fromkeys((host, network_host)):
+                    jobs.append(self._network_job(net, where, carriers, inventory))
+                dhcp = self._dhcp_vars(session, net.id)
+                if dhcp is not None:
+                    jobs.append(self._job("dhcp_network", network_host, network={"id": net.id}, dhcp=dhcp))
+            ports = [{"id": p.id, "mac": p.mac_address, "network_id": p.network_id}
+                     for p in self._ports(session, server_id)]  # fmt: skip
+            drive: dict[str, Any] = {"hostname": hostname_of(row.name), "ssh_public_keys": resolved.public_keys}
+            if request.user_data is not None:
+                drive["user_data"] = request.user_data
+            server = {"uuid": row.id, "name": row.name, "vcpus": row.vcpus, "memory_mb": row.ram_mb,
+                      "disk_gb": row.disk_gb, "project_id": row.project_id}  # fmt: skip
+        jobs.append(self._job(
+            "server_boot", host, server=server, ports=ports, config_drive=drive, image_id=resolved.image_id,
+            image_source=str(self._images.store.path_of(resolved.image_id)),
+            image_cache_dir=self.conductor.image_cache_dir,
+        ))  # fmt: skip
+        return jobs
+
+    def _network_job(self, net: _Net, host: str, carriers: Iterable[str], inventory: Inventory) -> NodeJob:
+        entries = [{"mac": FLOOD, "dst": inventory.tunnel_address(other)}
+                   for other in sorted(set(carriers) - {host}) if inventory.tunnel_address(other)]  # fmt: skip
+        return self._job("network_host", host, network={"id": net.id, "vni": net.vni, "mtu": net.mtu},
+                         tunnel_address=inventory.tunnel_address(host), fdb_entries=entries)  # fmt: skip
+
+    @staticmethod
+    def _carriers(session: Session, network_id: str, exclude: str | None = None) -> set[str]:
+        """The hosts of the servers with a port on the network."""
+        query = (
+            select(m.Server.host)
+            .join(m.Port, m.Port.device_id == m.Server.id)
+            .where(m.Port.network_id == network_id, m.Server.host.is_not(None))
+        )
+        if exclude is not None:
+            query = query.where(m.Server.id != exclude)
+        return {host for host in session.scalars(query) if host}
+
+    def _dhcp_vars(self, session: Session, network_id: str) -> dict[str, Any] | None:
+        """dhcp_network.yml's ``dhcp``: the DHCP port on the first IPv4 subnet with DHCP, and the
+        reservations of every server port on the network (None: no DHCP port or subnet)."""
+        subnets = [s for s in self._ipam.subnets(session, network_id) if s.ip_version == 4 and s.enable_dhcp]
+        port = session.scalars(
+            select(m.Port).where(m.Port.network_id == network_id, m.Port.device_owner == DHCP_OWNER)
+        ).first()
+        if not subnets or port is None:
+            return None
+        subnet = subnets[0]
+        own = [ip.ip_address for ip in self._ipam.get_port(session, port.id).fixed_ips if ip.subnet_id == subnet.id]
+        if not own:
+            return None
+        prefix = subnet.cidr.split("/")[1]
+        reservations = []
+        rows = session.execute(
+            select(m.Port, m.Server.name)
+            .join(m.Server, m.Server.id == m.Port.device_id)
+            .where(m.Port.network_id == network_id, m.Port.device_owner.startswith(COMPUTE_OWNER))
+            .order_by(m.Port.created_at, m.Port.id)
+        )
+        for server_port, server_name in rows:
+            for ip in self._ipam.get_port(session, server_port.id).fixed_ips:
+                if ip.subnet_id == subnet.id:
+                    reservations.append({"mac": server_port.mac_address, "ip": ip.ip_address,
+                                         "hostname": hostname_of(server_name)})  # fmt: skip
+        first, last = subnet.allocation_pools[0]
+        dhcp: dict[str, Any] = {
+            "port_id": port.id, "mac": port.mac_address, "address": "%s/%s" % (own[0], prefix),
+            "range_start": first, "range_end": last, "dns_servers": list(subnet.dns_nameservers),
+            "reservations": reservations,
+        }  # fmt: skip
+        if subnet.gateway_ip:
+            dhcp["gateway"] = subnet.gateway_ip
+        return dhcp
+
+    def _network_refresh(
+        self, session: Session, network_ids: Iterable[str], hosts: Iterable[str], network_host: str,
+        refresh_dhcp: bool = True,
+    ) -> builtins.list[NodeJob]:  # fmt: skip
+        """After servers left the networks (in this transaction): the jobs that bring the nodes in
+        line. DHCP keeps the remaining reservations, or goes (with its port) when no server port is
+        left; a host's bridge goes when nothing on it uses the network any more."""
+        jobs: builtins.list[NodeJob] = []
+        for network_id in dict.fromkeys(network_ids):
+            if session.get(m.Network, network_id) is None:
+                continue
+            ports = session.scalars(select(m.Port).where(m.Port.network_id == network_id)).all()
+            servers_left = any(p.device_owner.startswith(COMPUTE_OWNER) for p in ports)
+            others = any(not p.device_owner.startswith(COMPUTE_OWNER) and p.device_owner != DHCP_OWNER for p in ports)
+            carriers = self._carriers(session, network_id)
+            gone = {"id": network_id, "state": "absent"}
+            if servers_left:
+                dhcp = self._dhcp_vars(session, network_id) if refresh_dhcp else None
+                if dhcp is not None:
+                    jobs.append(self._job("dhcp_network", network_host, network={"id": network_id}, dhcp=dhcp))
+            else:
+                for port in ports:
+                    if port.device_owner == DHCP_OWNER:
+                        self._ipam.delete_port(session, port.id)
+                if network_host:
+                    jobs.append(self._job("dhcp_network", network_host, network=gone))
+                    if not others and network_host not in carriers:
+                        jobs.append(self._job("network_host", network_host, network=gone))
+            for host in dict.fromkeys(hosts):
+                if host not in carriers and host != network_host:
+                    jobs.append(self._job("network_host", host, network=gone))
+        return jobs
+
+    def _run_quietly(self, runner: JobRunner, jobs: Sequence[NodeJob]) -> None:
+        """Clean-up jobs: a failure is recorded and logged, not raised (the cloud's state is already right)."""
+        for job in jobs:
+            try:
+                result = runner.run(job)
+            except Exception as exc:  # noqa: BLE001  (a clean-up must not hide the operation's outcome)
+                LOG.warning("clean-up %s on %s could not run: %s", job.playbook, job.host, exc)
+                continue
+            if not result.ok:
+                LOG.warning("clean-up %s on %s failed: %s", job.playbook, job.host, result.failure)
+
+    def _set_host(self, server_id: str, host: str, why: str) -> None:
+        with self._db.write() as session:
+            row = self._row(session, server_id)
+            row.host, row.updated_at = host, self._clock()
+            self._record(session, server_id, "create", host, "schedule", "ok", why)
+
+    def _fail(
+        self, server_id: str, fault: str, node_hosts: Sequence[str] | None, network_host: str = "",
+        keep_host: str | None = None,
+    ) -> None:  # fmt: skip
+        """ERROR with ``fault``: the allocations, the group membership and the ports (their quota
+        too) are given back; the instance quota stays until the server is deleted. ``node_hosts``:
+        the hosts a build touched (their network plumbing is taken back); None: no node work ran."""
+        with self._db.write() as session:
+            row = session.get(m.Server, server_id)
+            if row is None:
+                return
+            networks = [p.network_id for p in self._ports(session, server_id)]
+            self._release_host_side(session, row)
+            row.status, row.fault, row.host, row.updated_at = "ERROR", fault[:20000], keep_host, self._clock()
+            self._record(session, server_id, "create", None, "build", "ERROR", fault[:20000])
+            jobs = self._network_refresh(session, networks, node_hosts or (), network_host)
+            if node_hosts is None:  # nothing ran on a node: only the rows (a DHCP port) needed fixing
+                jobs = []
+        LOG.warning("server %s: ERROR: %s", server_id, fault)
+        self._run_quietly(_Recorder(self, server_id, "cleanup"), jobs)
+
+    def _release_host_side(self, session: Session, row: m.Server) -> None:
+        """Allocations, group membership, ports and the ports' quota of ``row`` given back."""
+        self._placement.delete_allocations(session, row.id)
+        self._group_engine.remove_member(session, row.id)
+        ports = self._ports(session, row.id)
+        for port in ports:
+            self._ipam.delete_port(session, port.id)
+        self._quotas.release(session, row.project_id, ports=len(ports))
+
+    # --- deleting ------------------------------------------------------------------------------------
+    def delete(self, ctx: Context, ref: str) -> None:
+        """Delete a server: its domain, disks and config drive on its host, its DHCP reservations,
+        ports and addresses, allocations and quota. If its host cannot be cleaned, the server stays
+        (ERROR, the fault saying why) so the delete can be retried."""
+        with self._db.write() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:delete_server", {"project_id": row.project_id})
+            server_id, host = row.id, row.host
+            networks = [p.network_id for p in self._ports(session, server_id)]
+            row.status, row.updated_at = "DELETING", self._clock()
+            self._record(session, server_id, "delete", host, "request", "ok", "")
+        network_host = self._network_host(read_inventory(self.conductor.inventory)) if networks else ""
+        if host is not None:
+            result = _Recorder(self, server_id, "delete").run(self._job("server_delete", host,
+                                                                        server={"uuid": server_id}))
+            if not result.ok:
+                fault = "delete failed on %s: %s" % (host, result.failure)
+                with self._db.write() as session:
+                    row = self._row(session, server_id)
+                    row.status, row.fault, row.updated_at = "ERROR", fault, self._clock()
+                raise Conflict("server %s: %s; it stays in ERROR, delete it again when %s is back"
+                               % (server_id, fault, host))  # fmt: skip
+        with self._db.write() as session:
+            row = self._row(session, server_id)
+            self._release_host_side(session, row)
+            self._quotas.release(session, row.project_id, instances=1, cores=row.vcpus, ram_mb=row.ram_mb)
+            session.execute(sql_delete(m.ServerAction).where(m.ServerAction.server_id == server_id))
+            session.delete(row)
+            session.flush()
+            jobs = self._network_refresh(session, networks, [host] if host else [], network_host)
+        LOG.info("deleted server %s", server_id)
+        self._run_quietly(self.runner, jobs)
+
+    # --- helpers -------------------------------------------------------------------------------------
+    @staticmethod
+    def _row(session: Session, server_id: str) -> m.Server:
+        row = session.get(m.Server, server_id)
+        if row is None:
+            raise NotFound("server", server_id)
+        return row
+
+    def _record(
+        self, session: Session, server_id: str, action: str, host: str | None, step: str, status: str, message: str
+    ) -> None:
+        seq = session.scalar(
+            select(func.coalesce(func.max(m.ServerAction.seq), 0)).where(m.ServerAction.server_id == server_id)
+        )
+        session.add(m.ServerAction(server_id=server_id, seq=int(seq or 0) + 1, action=action, host=host,
+                                   step=step[:255], status=status[:16], message=message, at=self._clock()))  # fmt: skip
+        session.flush()
