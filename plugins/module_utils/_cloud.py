@@ -276,12 +276,14 @@ class Cloud(object):
         self.token = token
         self.identity = controller.identity
         self.quotas = controller.quotas
-        self.compute_hosts = controller.compute_hosts
-        self.aggregates = controller.aggregates
-        self.flavors = controller.flavors
-        self.server_groups = controller.server_groups
-        self.allocations = controller.allocations
-        self.storage_backends = controller.storage_backends
+
+    # The scheduling services (read when a module uses them).
+    compute_hosts = property(lambda self: self.controller.compute_hosts)
+    aggregates = property(lambda self: self.controller.aggregates)
+    flavors = property(lambda self: self.controller.flavors)
+    server_groups = property(lambda self: self.controller.server_groups)
+    allocations = property(lambda self: self.controller.allocations)
+    storage_backends = property(lambda self: self.controller.storage_backends)
 
     @classmethod
     def log_in(cls, controller, login):

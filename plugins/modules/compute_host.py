@@ -139,6 +139,8 @@ compute_host:
       sample: {VCPU: {total: 16, reserved: 0, allocation_ratio: 4.0, min_unit: 1, max_unit: 16, step_size: 1}}
 """
 
+from ansible.module_utils.common.validation import check_type_float, check_type_int
+
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import STATE_SPEC, plan, state_result, wanted
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import compute_host_view, inventory_view
@@ -150,24 +152,43 @@ ARGUMENT_SPEC = {
     "enabled": {"type": "bool"},
     "disabled_reason": {"type": "str"},
     "inventory": {"type": "dict"},
-    "traits": {"type": "list", "elements": "str", "no_log": False},
+    "traits": {"type": "list", "elements": "str"},
     "availability_zone": {"type": "str"},
     "aggregates": {"type": "list", "elements": "str"},
     "hypervisor_type": {"type": "str", "default": "QEMU"},
     "architecture": {"type": "str", "default": "x86_64"},
     "force": {"type": "bool", "default": False},
 }
+NUMBERS = {"total": check_type_int, "reserved": check_type_int, "min_unit": check_type_int,
+           "max_unit": check_type_int, "step_size": check_type_int, "allocation_ratio": check_type_float}
+
+
+def inventory_numbers(inventory):
+    """The inventory with its numbers as numbers (templated values arrive as strings: ``"16"``)."""
+    if inventory is None:
+        return None
+    out = {}
+    for resource_class, raw in inventory.items():
+        field = "inventory.%s" % resource_class
+        if not isinstance(raw, dict):
+            raise InvalidInput(field, "expected a dict with total, reserved, allocation_ratio, ...")
+        out[resource_class] = dict(raw)
+        for key, value in raw.items():
+            if value is None or key not in NUMBERS:
+                continue
+            try:
+                out[resource_class][key] = NUMBERS[key](value)
+            except TypeError as exc:
+                raise InvalidInput("%s.%s" % (field, key), str(exc)) from None
+    return out
 
 
 def host_spec(cloud, params):
     """The library's checked spec (errors name the option) and the desired view fields."""
     if params["disabled_reason"] is not None and params["enabled"] is not False:
         raise InvalidInput("disabled_reason", "a reason is given only with enabled: false")
-    for resource_class, raw in (params["inventory"] or {}).items():
-        if not isinstance(raw, dict):
-            raise InvalidInput("inventory.%s" % resource_class, "expected a dict with total, reserved, ...")
     spec = cloud.compute_hosts.spec(
-        inventory=params["inventory"], traits=params["traits"], aggregates=params["aggregates"],
+        inventory=inventory_numbers(params["inventory"]), traits=params["traits"], aggregates=params["aggregates"],
         availability_zone=params["availability_zone"], enabled=params["enabled"],
         disabled_reason=params["disabled_reason"], hypervisor_type=params["hypervisor_type"],
         architecture=params["architecture"])

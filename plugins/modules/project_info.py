@@ -61,7 +61,7 @@ projects:
 """
 
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import project_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, project_view
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -71,11 +71,8 @@ ARGUMENT_SPEC = {
 
 def run(module, cloud):
     params = module.params
-    if params["name"] is not None:
-        found = cloud.identity.find_project(cloud.ctx, params["name"], params["domain"])
-        projects = [found] if found else []
-    else:
-        projects = cloud.identity.list_projects(cloud.ctx, params["domain"])
+    projects = find_or_list(params["name"], lambda name: cloud.identity.find_project(cloud.ctx, name, params["domain"]),
+                            lambda: cloud.identity.list_projects(cloud.ctx, params["domain"]))
     return {"changed": False, "projects": [project_view(project) for project in projects]}
 
 

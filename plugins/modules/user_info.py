@@ -60,7 +60,7 @@ users:
 """
 
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import user_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, user_view
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -70,11 +70,8 @@ ARGUMENT_SPEC = {
 
 def run(module, cloud):
     params = module.params
-    if params["name"] is not None:
-        found = cloud.identity.find_user(cloud.ctx, params["name"], params["domain"])
-        users = [found] if found else []
-    else:
-        users = cloud.identity.list_users(cloud.ctx, params["domain"])
+    users = find_or_list(params["name"], lambda name: cloud.identity.find_user(cloud.ctx, name, params["domain"]),
+                         lambda: cloud.identity.list_users(cloud.ctx, params["domain"]))
     return {"changed": False, "users": [user_view(user) for user in users]}
 
 
