@@ -384,9 +384,9 @@ class ServerService(PolicyService):
                 session.add(row)
                 session.flush()
                 for net in resolved.networks:
+                    self._ensure_dhcp_port(session, net.id)
                     self._ipam.create_port(session, net.id, ctx.project_id, device_id=row.id,
                                            device_owner=COMPUTE_OWNER + zone)  # fmt: skip
-                    self._ensure_dhcp_port(session, net.id)
                 self._record(session, row.id, "create", None, "request", "ok", "")
             LOG.info("server %s (%s) in project %s: BUILD", row.id, request.name, ctx.project_id)
             return row.id
