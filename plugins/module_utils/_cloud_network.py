@@ -107,8 +107,8 @@ def pools(items):
 def routes(items):
     if items is None:
         return None
-    return sorted(({"destination": cidr("host_routes", r["destination"]), "nexthop": address("host_routes", r["nexthop"])}
-                   for r in items), key=route_key)
+    return sorted(({"destination": cidr("host_routes", r["destination"]),
+                    "nexthop": address("host_routes", r["nexthop"])} for r in items), key=route_key)
 
 
 def nameservers(items):

@@ -171,7 +171,10 @@ def run(module, cloud):
         raise InvalidInput("server", "give port or server, not both")
     port = target_port(cloud, params)
     current = current_fip(cloud, params, port)
-    change = plan_present(cloud, params, current, port) if params["state"] == "present" else plan_absent(params, current)
+    if params["state"] == "present":
+        change = plan_present(cloud, params, current, port)
+    else:
+        change = plan_absent(params, current)
     view = change.after
     if change.changed:
         authorize(cloud, change, params)

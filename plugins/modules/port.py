@@ -161,7 +161,8 @@ def run(module, cloud):
     requests = change.after.pop("requests", None) if change.after else None
     view = change.after
     if change.changed:
-        cloud.authorize("network:%s_port" % change.action, {"project_id": (change.before or change.after)["project_id"]})
+        owner = (change.before or change.after)["project_id"]
+        cloud.authorize("network:%s_port" % change.action, {"project_id": owner})
         if not module.check_mode:
             view = apply(cloud, change, requests)
     return state_result(module, change, "port", view)

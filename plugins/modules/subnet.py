@@ -162,7 +162,8 @@ ARGUMENT_SPEC = {
     "gateway_ip": {"type": "str"},
     "disable_gateway_ip": {"type": "bool", "default": False},
     "allocation_pools": {"type": "list", "elements": "dict",
-                         "options": {"start": {"type": "str", "required": True}, "end": {"type": "str", "required": True}}},
+                         "options": {"start": {"type": "str", "required": True},
+                                     "end": {"type": "str", "required": True}}},
     "dns_nameservers": {"type": "list", "elements": "str"},
     "host_routes": {"type": "list", "elements": "dict", "options": {
         "destination": {"type": "str", "required": True}, "nexthop": {"type": "str", "required": True}}},
@@ -232,7 +233,8 @@ def run(module, cloud):
         change = plan(current, desired, "present", dict(new or {}, **desired))
     view = change.after
     if change.changed:
-        cloud.authorize("network:%s_subnet" % change.action, {"project_id": (change.before or change.after)["project_id"]})
+        owner = (change.before or change.after)["project_id"]
+        cloud.authorize("network:%s_subnet" % change.action, {"project_id": owner})
         if not module.check_mode:
             view = apply(cloud, change, params)
     return state_result(module, change, "subnet", view)

@@ -196,7 +196,9 @@ def test_in_use_deletions_are_refused_naming_the_user(tenants: Tenants) -> None:
     router = t.net.routers.create(alice, "r1", external_gateway=GatewayRequest("public"), interfaces=[subnet_id])
     port = t.net.ports.create(alice, network_id, device_id="vm-1", device_owner="compute:nova")
     fip = t.net.floating_ips.create(alice, "public", port=port.id)
-    with pytest.raises(NetworkInUse, match="interface of router %s .*port %s of compute:nova vm-1" % (router.id, port.id)):
+    with pytest.raises(
+        NetworkInUse, match="interface of router %s .*port %s of compute:nova vm-1" % (router.id, port.id)
+    ):
         t.net.networks.delete(alice, "private")
     with pytest.raises(NetworkInUse, match="subnet private-v4 .* is in use by interface of router"):
         t.net.subnets.delete(alice, subnet_id)
@@ -285,5 +287,7 @@ def test_ports_fixed_ips_subnet_updates_and_bad_input(tenants: Tenants) -> None:
                                    allocation_pools=[("10.0.0.100", "10.0.0.200")])  # fmt: skip
     assert updated.dns_nameservers == ("1.1.1.1", "9.9.9.9") and not updated.enable_dhcp
     assert updated.allocation_pools == (("10.0.0.100", "10.0.0.200"),) and updated.name == "renamed"
-    assert t.net.ports.create(alice, network_id, fixed_ips=[FixedIpRequest(subnet_id=subnet_id)]).fixed_ips[
-        0].ip_address == "10.0.0.100"
+    assert (
+        t.net.ports.create(alice, network_id, fixed_ips=[FixedIpRequest(subnet_id=subnet_id)]).fixed_ips[0].ip_address
+        == "10.0.0.100"
+    )

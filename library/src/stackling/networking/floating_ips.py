@@ -166,8 +166,8 @@ class FloatingIpService(NetworkingBase):
 def _record(session: Session, row: m.FloatingIp) -> FloatingIp:
     router_id = None
     if row.fixed_port_id is not None and row.fixed_ip_address is not None:
-        subnet_id = session.scalars(select(m.IpAllocation.subnet_id).where(
-            m.IpAllocation.port_id == row.fixed_port_id, m.IpAllocation.address == row.fixed_ip_address)).first()  # fmt: skip
+        held = (m.IpAllocation.port_id == row.fixed_port_id) & (m.IpAllocation.address == row.fixed_ip_address)
+        subnet_id = session.scalars(select(m.IpAllocation.subnet_id).where(held)).first()
         router_id = None if subnet_id is None else router_for(session, row.network_id, subnet_id)
     return FloatingIp(row.id, row.project_id, row.network_id, row.address, row.fixed_port_id, row.fixed_ip_address,
                       router_id)  # fmt: skip

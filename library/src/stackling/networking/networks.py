@@ -127,8 +127,10 @@ class NetworkService(NetworkingBase):
             self._enforce(ctx, "network:delete_network", {"project_id": row.project_id})
             ports = session.scalars(select(m.Port).where(m.Port.network_id == row.id).order_by(m.Port.created_at)).all()
             if ports:
-                raise NetworkInUse("network %s is in use by %s; delete those first"
-                                   % (row.name or row.id, describe_users([describe_port(p) for p in ports])))
+                raise NetworkInUse(
+                    "network %s is in use by %s; delete those first"
+                    % (row.name or row.id, describe_users([describe_port(p) for p in ports]))
+                )
             for subnet in session.scalars(select(m.Subnet).where(m.Subnet.network_id == row.id)).all():
                 self.quotas.release(session, subnet.project_id, subnets=1)
             self.ipam.delete_network(session, row.id)

@@ -147,7 +147,9 @@ class PortService(NetworkingBase):
         if row.device_owner.startswith(CLOUD_OWNER):
             raise Conflict("port %s is the %s: %s cannot change" % (row.id, describe_port(row), what))
 
-    def _requests(self, session: Session, network_id: str, wanted: Sequence[FixedIpRequest]) -> Sequence[FixedIpRequest]:
+    def _requests(
+        self, session: Session, network_id: str, wanted: Sequence[FixedIpRequest]
+    ) -> Sequence[FixedIpRequest]:
         """The requests with subnet names turned into ids (subnets of the port's network only)."""
         subnets = session.scalars(select(m.Subnet).where(m.Subnet.network_id == network_id)).all()
         out = []
@@ -156,8 +158,11 @@ class PortService(NetworkingBase):
             if subnet_id is not None:
                 match = [s.id for s in subnets if subnet_id in (s.id, s.name)]
                 if len(match) != 1:
-                    raise ValidationError("fixed_ips: %s subnet %r on the port's network"
-                                          % ("no" if not match else "more than one", subnet_id), field="fixed_ips")
+                    raise ValidationError(
+                        "fixed_ips: %s subnet %r on the port's network"
+                        % ("no" if not match else "more than one", subnet_id),
+                        field="fixed_ips",
+                    )
                 subnet_id = match[0]
             address = request.ip_address
             if address is not None:
@@ -181,10 +186,12 @@ class PortService(NetworkingBase):
             return
         self._check_not_cloud_owned(ctx, row, "its fixed IPs")
         for ip in drop:
-            fip = session.scalars(select(m.FloatingIp.id).where(m.FloatingIp.fixed_port_id == row.id,
-                                                                m.FloatingIp.fixed_ip_address == ip.ip_address)).first()  # fmt: skip
+            pointing = (m.FloatingIp.fixed_port_id == row.id) & (m.FloatingIp.fixed_ip_address == ip.ip_address)
+            fip = session.scalars(select(m.FloatingIp.id).where(pointing)).first()
             if fip is not None:
-                raise Conflict("fixed_ips: %s of port %s has floating IP %s; disassociate it first" % (ip.ip_address, row.id, fip))
+                raise Conflict(
+                    "fixed_ips: %s of port %s has floating IP %s; disassociate it first" % (ip.ip_address, row.id, fip)
+                )
             self.ipam.release_ip(session, row.id, ip.ip_address)
         with field_of("fixed_ips"):
             for request in missing:

@@ -139,8 +139,10 @@ class RouterService(NetworkingBase):
             self._enforce(ctx, "network:delete_router", {"project_id": row.project_id})
             subnets = self._interface_subnets(session, row.id)
             if subnets:
-                raise Conflict("router %s still has interfaces on subnet(s) %s; remove them first"
-                               % (row.name or row.id, describe_users(["%s (%s)" % (s.id, s.cidr) for s in subnets])))
+                raise Conflict(
+                    "router %s still has interfaces on subnet(s) %s; remove them first"
+                    % (row.name or row.id, describe_users(["%s (%s)" % (s.id, s.cidr) for s in subnets]))
+                )
             self._clear_gateway(session, row)
             session.delete(row)
             session.flush()
@@ -230,7 +232,9 @@ class RouterService(NetworkingBase):
             connected += [self.ipam.get_subnet(session, ip.subnet_id) for ip in gateway.fixed_ips]
         check_router_subnets(connected + new)
 
-    def _floating_ips_through(self, session: Session, row: m.Router, subnet_ids: builtins.list[str]) -> builtins.list[str]:
+    def _floating_ips_through(
+        self, session: Session, row: m.Router, subnet_ids: builtins.list[str]
+    ) -> builtins.list[str]:
         """Floating IPs on the router's external network associated with an address of ``subnet_ids``."""
         if row.external_network_id is None or not subnet_ids:
             return []
@@ -254,7 +258,9 @@ def _router(session: Session, row: m.Router) -> Router:
     gateway = None
     if row.gateway_port_id is not None and row.external_network_id is not None:
         ips = session.execute(
-            select(m.IpAllocation.subnet_id, m.IpAllocation.address).where(m.IpAllocation.port_id == row.gateway_port_id)
+            select(m.IpAllocation.subnet_id, m.IpAllocation.address).where(
+                m.IpAllocation.port_id == row.gateway_port_id
+            )
         ).all()
         fixed = sorted((FixedIp(s, a) for s, a in ips), key=lambda ip: (":" in ip.ip_address, ip.ip_address))
         gateway = RouterGateway(row.external_network_id, row.gateway_port_id, row.enable_snat, tuple(fixed))

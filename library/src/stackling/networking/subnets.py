@@ -113,8 +113,11 @@ class SubnetService(NetworkingBase):
             raise ValidationError("ip_version: %s is an IPv%d CIDR, not IPv%d" % (cidr, net.version, ip_version),
                                   field="ip_version")  # fmt: skip
         with field_of("gateway_ip"):
-            gateway = default_gateway(net) if gateway_ip == AUTO else None if gateway_ip is None else check_gateway(
-                net, gateway_ip)
+            gateway = (
+                default_gateway(net)
+                if gateway_ip == AUTO
+                else None if gateway_ip is None else check_gateway(net, gateway_ip)
+            )
         pools = None if allocation_pools is None else [(str(a), str(b)) for a, b in allocation_pools]
         if pools is not None:
             with field_of("allocation_pools"):
@@ -187,8 +190,10 @@ class SubnetService(NetworkingBase):
                 .where(m.IpAllocation.subnet_id == row.id).order_by(m.Port.created_at).distinct()
             ).all()  # fmt: skip
             if holders:
-                raise NetworkInUse("subnet %s (%s) is in use by %s; delete those first"
-                                   % (row.name or row.id, row.cidr, describe_users([describe_port(p) for p in holders])))
+                raise NetworkInUse(
+                    "subnet %s (%s) is in use by %s; delete those first"
+                    % (row.name or row.id, row.cidr, describe_users([describe_port(p) for p in holders]))
+                )
             self.ipam.delete_subnet(session, row.id)
             self.quotas.release(session, row.project_id, subnets=1)
             LOG.info("deleted subnet %s (%s)", row.id, row.cidr)

@@ -22,9 +22,7 @@ class Router(Base):
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
-    external_network_id: Mapped[str | None] = mapped_column(
-        ForeignKey("networks.id", ondelete="RESTRICT"), index=True
-    )
+    external_network_id: Mapped[str | None] = mapped_column(ForeignKey("networks.id", ondelete="RESTRICT"), index=True)
     gateway_port_id: Mapped[str | None] = mapped_column(ForeignKey("ports.id", ondelete="RESTRICT"), unique=True)
     enable_snat: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]

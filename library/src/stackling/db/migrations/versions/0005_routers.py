@@ -29,7 +29,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["external_network_id"], ["networks.id"], name="fk_routers_external_network_id", ondelete="RESTRICT"
         ),
-        sa.ForeignKeyConstraint(["gateway_port_id"], ["ports.id"], name="fk_routers_gateway_port_id", ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["gateway_port_id"], ["ports.id"], name="fk_routers_gateway_port_id", ondelete="RESTRICT"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_routers"),
         sa.UniqueConstraint("gateway_port_id", name="uq_routers_gateway_port_id"),
     )
