@@ -11,11 +11,6 @@ import hashlib
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import format_time
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
 
-try:
-    from stackling.images import ImageSpec
-except ImportError:  # run_cloud_module() fails first, saying the library is missing
-    ImageSpec = None
-
 CHUNK = 1024 * 1024
 
 

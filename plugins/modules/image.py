@@ -155,7 +155,7 @@ image:
 """
 
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_images import ImageSpec, file_sha256, image_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_images import file_sha256, image_view
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import (
     STATE_SPEC,
     Plan,
@@ -165,6 +165,11 @@ from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state impor
     wanted,
 )
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
+
+try:
+    from stackling.images import ImageSpec
+except ImportError:  # run_cloud_module() fails first, saying the library is missing
+    ImageSpec = None
 
 # What a replacing upload keeps from the image it replaces, unless asked otherwise.
 KEPT_ON_REPLACE = ("visibility", "properties", "min_disk", "min_ram", "projects")
@@ -256,8 +261,11 @@ def planned(cloud, params, current):
     if current["protected"]:
         raise InvalidInput("protected", "image %s is protected: set protected: false before replacing it"
                            % current["name"])
+    if current["project_id"] != cloud.ctx.project_id:
+        raise InvalidInput("replace", "image %s belongs to project %s: only your project's images are replaced"
+                           % (current["name"], current["project_id"]))
     new = new_image(cloud, params, source, current["disk_format"])
-    new.update((key, current[key]) for key in KEPT_ON_REPLACE)
+    new.update((key, current[key]) for key in KEPT_ON_REPLACE + ("name",))
     if desired.get("visibility", new["visibility"]) != "shared":
         new["projects"] = []  # members count only on shared images; a new image starts without idle ones
     return Plan("replace", current, dict(new, **desired))

@@ -14,10 +14,10 @@ description:
   - With O(public_key) or O(public_key_file) the key is imported (ed25519, ECDSA, or RSA of at
     least 2048 bits). Without either, an ed25519 keypair is generated and its private key is
     returned in RV(keypair.private_key) by that run only; it is never stored and cannot be
-    fetched again. Run such a task with C(no_log: true) or write the key out at once.
+    fetched again. Run such a task with C(no_log=true) and write the key out at once.
   - A different key for an existing name fails naming O(public_key) unless O(force=true)
     replaces it. A re-run without a key leaves an existing keypair as it is.
-  - Fingerprints are nova's: MD5 in colon form (C(ssh-keygen -l -E md5)).
+  - Fingerprints are nova's, MD5 in colon form (C(ssh-keygen -l -E md5)).
 author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:

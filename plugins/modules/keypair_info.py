@@ -10,7 +10,7 @@ module: keypair_info
 short_description: List a user's Stackling keypairs
 description:
   - Returns the caller's keypairs (public keys only), or those of O(user) for a cloud admin.
-  - Keypairs belong to a user: another user's are never shown, even in the same project.
+  - Keypairs belong to a user. Another user's are never shown, even in the same project.
   - Reads only; never changes anything.
 author:
   - Stackling developers (!UNKNOWN)
