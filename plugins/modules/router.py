@@ -145,7 +145,7 @@ def plan_present(cloud, params, current, owner):
 def run(module, cloud):
     params = module.params
     owner = project_id(cloud, params["project"])
-    found = networking(cloud).routers.find(cloud.ctx, params["name"])
+    found = networking(cloud).routers.find(cloud.ctx, params["name"], owner)
     current = router_view(found) if found else None
     if params["state"] == "absent":
         change = plan(current, {}, "absent")

@@ -144,6 +144,9 @@ def test_admin_only_network_attributes_and_shared_networks(tenants: Tenants) -> 
     with pytest.raises(ValidationError, match="mtu: a vxlan network's MTU must be 68 to 1450"):
         t.net.networks.create(alice, "jumbo", mtu=9000)
     assert t.net.networks.update(alice, "shared", mtu=1400).mtu == 1400
+    made = t.net.routers.create(admin, "theirs", project="net-a")  # a cloud admin works in a tenant's project
+    assert made.project_id == t.a and t.net.routers.find(admin, "theirs", project="net-a") == made
+    assert t.net.routers.get(alice, "theirs") == made and t.net.routers.find(bob, made.id) is None
 
 
 def test_overlapping_cidrs_across_projects_yes_on_one_router_no(tenants: Tenants) -> None:

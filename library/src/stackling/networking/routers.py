@@ -56,10 +56,11 @@ class RouterService(NetworkingBase):
         self._subnets = subnets
 
     # --- reading -------------------------------------------------------------------------------------
-    def find(self, ctx: Context, ref: str) -> Router | None:
+    def find(self, ctx: Context, ref: str, project: str | None = None) -> Router | None:
+        """The router with id ``ref``, or named ``ref`` (in ``project`` first, default the caller's)."""
         self._enforce(ctx, "network:list_routers")
         with self._db.read() as session:
-            row = self._find_row(ctx, session, ref)
+            row = self._find_row(ctx, session, ref, project)
             return None if row is None else _router(session, row)
 
     def get(self, ctx: Context, ref: str) -> Router:
@@ -71,9 +72,12 @@ class RouterService(NetworkingBase):
             rows = session.scalars(select(m.Router).order_by(m.Router.name, m.Router.created_at, m.Router.id)).all()
             return [_router(session, r) for r in rows if self._may(ctx, "network:get_router", r.project_id)]
 
-    def _find_row(self, ctx: Context, session: Session, ref: str) -> m.Router | None:
-        return self._lookup(ctx, session, m.Router, "router", ref,
-                            lambda row: self._may(ctx, "network:get_router", row.project_id))  # fmt: skip
+    def _find_row(self, ctx: Context, session: Session, ref: str, project: str | None = None) -> m.Router | None:
+        project_id = None if project is None else self._owner(ctx, session, project)
+        return self._lookup(
+            ctx, session, m.Router, "router", ref, lambda row: self._may(ctx, "network:get_router", row.project_id),
+            project_id,
+        )  # fmt: skip
 
     # --- writing -------------------------------------------------------------------------------------
     def create(
