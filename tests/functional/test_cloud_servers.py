@@ -1,0 +1,226 @@
+"""Servers end to end on this machine: a real controller (temporary SQLite store and image store)
+whose conductor runs the collection's node playbooks against the libvirt rig. The conductor's
+inventory has ``compute1`` (this machine, local connection, guests in the rig's namespace) — the
+compute and the network host — and ``compute0``, which stands for a host whose libvirtd is stopped
+(its libvirt socket does not exist) and whose network plumbing goes into a scratch namespace.
+compute0 is registered bigger, so the weighers prefer it: every build fails there first, is cleaned
+up, and lands on compute1 (the scheduler's alternate).
+
+The tenant boots a server from the tiny guest image on a network of its own: ACTIVE, and its
+console shows STACKLING-GUEST-READY with the port's fixed IP handed out by the cloud's dnsmasq.
+Deleting it leaves no domain, file, port, address, allocation or quota usage.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from stackling.compute import ComputeHostService
+from stackling.compute.servers import ServerRequest
+from stackling.conductor import NodeJob
+from stackling.config import load_config
+from stackling.context import Context
+from stackling.controller import Controller
+from stackling.db import models as m
+from stackling.db import upgrade
+from stackling.identity.auth import ScopeRequest
+from tests.support import TEST_PREFIX
+from tests.support.collection import REPO, ensure_collection_link, run_module
+from tests.support.guest_image import ready_line, tiny_image
+from tests.support.netns import sh
+from tests.support.rig import NETNS as RIG_NETNS
+
+pytestmark = pytest.mark.slow
+BOOT_TIMEOUT = 240.0
+SMALL = {"VCPU": {"total": 4}, "MEMORY_MB": {"total": 4096}, "DISK_GB": {"total": 50}}
+BIG = {"VCPU": {"total": 64}, "MEMORY_MB": {"total": 262144}, "DISK_GB": {"total": 2000}}
+
+
+@dataclass
+class ServerRig:
+    directory: Path
+    config: Path
+    controller: Controller
+    alice: Context
+    password: str
+    project: str
+    network: str
+    net: str  # the subnet's first three octets
+    instances: Path
+    cache: Path
+    c0_netns: str
+
+    def auth(self) -> dict[str, str]:
+        return {"username": "alice", "password": self.password, "project": self.project, "project_domain": "Default"}
+
+
+@pytest.fixture()
+def server_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[ServerRig]:
+    token = secrets.token_hex(3)
+    instances = Path("/var/lib/stackling/stktest-inst-" + token)
+    cache = Path("/var/lib/stackling/stktest-cache-" + token)
+    c0_netns = TEST_PREFIX + "c0-" + token
+    sh("ip", "netns", "add", c0_netns)
+    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+              "stackling_instances_dir": str(instances), "stackling_instances_pool": TEST_PREFIX + "inst-" + token}
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": {
+        "compute": {"hosts": {
+            "compute1": dict(common, stackling_netns=RIG_NETNS),
+            "compute0": dict(common, stackling_netns=c0_netns, stackling_libvirt_uri=(
+                "qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock"))}},
+        "network": {"hosts": {"compute1": {}}}}}}))  # fmt: skip
+    config = tmp_path / "controller.yaml"
+    config.write_text(yaml.safe_dump({
+        "database": {"url": "sqlite:///%s" % (tmp_path / "stackling.db")},
+        "fernet_tokens": {"key_repository": str(tmp_path / "fernet-keys")},
+        "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
+        "images": {"store_dir": str(tmp_path / "images")},
+        "conductor": {"inventory": str(inventory), "playbook_dir": str(REPO / "playbooks" / "node"),
+                      "collections_path": str(ensure_collection_link()), "work_dir": str(tmp_path / "conductor"),
+                      "image_cache_dir": str(cache), "job_timeout": 600},
+    }))  # fmt: skip
+    loaded = load_config(config)
+    upgrade(loaded.database.url)
+    controller = Controller.from_config(loaded)
+    controller.keys.setup()
+    admin_password = "admin-" + secrets.token_urlsafe(9)
+    controller.bootstrap(admin_password)
+    admin = controller.tokens.validate(controller.auth.password("admin", admin_password,
+                                                                ScopeRequest(project="admin")).token)  # fmt: skip
+    project = controller.identity.create_project(admin, TEST_PREFIX + "srv-" + token)
+    password = "alice-" + secrets.token_urlsafe(9)
+    controller.identity.create_user(admin, "alice", password=password)
+    controller.identity.assign_role(admin, "member", user="alice", project=project.id)
+    alice = controller.tokens.validate(controller.auth.password("alice", password,
+                                                                ScopeRequest(project=project.id)).token)  # fmt: skip
+    controller.compute_hosts.apply(admin, "compute1", ComputeHostService.spec(inventory=SMALL))
+    controller.compute_hosts.apply(admin, "compute0", ComputeHostService.spec(inventory=BIG))
+    controller.flavors.create(admin, TEST_PREFIX + "tiny", vcpus=1, ram_mb=128, disk_gb=1)
+    controller.images.create(alice, TEST_PREFIX + "tiny", disk_format="qcow2", filename=tiny_image())
+    net = "10.238.%d" % secrets.randbelow(250)
+    network = controller.networking.networks.create(alice, TEST_PREFIX + "net-" + token)
+    controller.networking.subnets.create(alice, network.id, net + ".0/24")
+    rig = ServerRig(tmp_path, config, controller, alice, password, project.name, network.id, net, instances, cache,
+                    c0_netns)
+    yield rig
+    # Whatever a failed test left: its servers (through the service), the network's node side, the files.
+    for server in controller.servers.list(alice):
+        try:
+            controller.servers.delete(alice, server.id)
+        except Exception as exc:  # noqa: BLE001
+            print("clean-up: server %s: %s" % (server.id, exc))
+    runner = controller.servers.runner
+    gone = {"id": network.id, "state": "absent"}
+    runner.run(NodeJob("dhcp_network", "compute1", {"network": gone}))
+    runner.run(NodeJob("network_host", "compute1", {"network": gone}))
+    controller.networking.networks.delete(alice, network.id)
+    run_module("libvirt_pool", name=common["stackling_instances_pool"], state="absent")
+    shutil.rmtree(instances, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    sh("ip", "netns", "delete", c0_netns, check=False)
+    controller.close()
+
+
+def wait_ready(console: Path) -> dict[str, str]:
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    text = ""
+    while time.monotonic() < deadline:
+        text = console.read_text(errors="replace") if console.exists() else ""
+        ready = ready_line(text)
+        if ready:
+            return ready
+        time.sleep(1)
+    raise AssertionError("no STACKLING-GUEST-READY within %d s:\n%s" % (BOOT_TIMEOUT, text))
+
+
+def domains() -> str:
+    return subprocess.run(["virsh", "-c", "qemu:///system", "list", "--all", "--name"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout  # fmt: skip
+
+
+def held(controller: Controller, server_id: str) -> dict[str, int]:
+    with controller.db.read() as session:
+        return {
+            "ports": session.scalar(select(func.count()).select_from(m.Port).where(m.Port.device_id == server_id)) or 0,
+            "allocations": session.scalar(select(func.count()).select_from(m.Allocation)
+                                          .where(m.Allocation.consumer_uuid == server_id)) or 0,
+        }  # fmt: skip
+
+
+def test_a_server_fails_on_the_stopped_host_boots_on_the_alternate_and_deletes_to_nothing(
+    server_rig: ServerRig,
+) -> None:
+    rig, c = server_rig, server_rig.controller
+    started = time.monotonic()
+    server = c.servers.create(rig.alice, ServerRequest("web-1", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
+                                                       networks=[rig.network]))  # fmt: skip
+    assert server.status == "ACTIVE", server.fault
+    ip = server.addresses[next(iter(server.addresses))][0]
+    assert ip.startswith(rig.net + ".")
+    with c.db.read() as session:
+        assert session.get(m.Server, server.id).host == "compute1"  # type: ignore[union-attr]
+
+    # The failure on compute0 is on record, then the clean-up there, then the build on compute1.
+    actions = [(a.step, a.status) for a in c.servers.actions(rig.alice, server.id)]
+    with c.db.read() as session:
+        rows = session.scalars(select(m.ServerAction).where(m.ServerAction.server_id == server.id)
+                               .order_by(m.ServerAction.seq)).all()  # fmt: skip
+        failed = [(r.host, r.step, r.message) for r in rows if r.status == "failed"]
+        built = [(r.host, r.step) for r in rows if r.status in ("ok", "changed")]
+    assert failed and failed[0][0] == "compute0" and failed[0][1].startswith("server_boot: "), failed
+    assert "libvirt" in failed[0][2].lower(), failed
+    assert ("compute1", "server_boot") in built and ("compute1", "dhcp_network") in built, built
+    assert actions[-1][1] == "ACTIVE" or ("build", "ACTIVE") in actions, actions
+
+    console = rig.instances / ("%s-console.log" % server.id)
+    ready = wait_ready(console)
+    assert ready["ip"] == ip + "/24" and ready["hostname"] == "web-1", ready
+    print("server ACTIVE and its guest ready in %.0f s" % (time.monotonic() - started))
+    assert any(rig.cache.iterdir()), "the image is in the compute's cache"
+
+    c.servers.delete(rig.alice, server.id)
+    assert "instance-" + server.id not in domains()
+    assert not list(rig.instances.glob(server.id + "*")), list(rig.instances.iterdir())
+    assert held(c, server.id) == {"ports": 0, "allocations": 0}
+    usage = c.quotas.get_usage(rig.alice, rig.alice.project_id or "")
+    assert {k: usage[k].in_use for k in ("instances", "cores", "ram_mb", "ports")} == {
+        "instances": 0, "cores": 0, "ram_mb": 0, "ports": 0}  # fmt: skip
+    assert c.networking.ports.list(rig.alice, network=rig.network) == []
+    assert "qdhcp-" + rig.network not in sh("ip", "netns", "list").stdout
+    assert sh("ip", "-n", RIG_NETNS, "link", "show", "dev", "brq" + rig.network[:11], check=False).returncode != 0
+
+
+def test_the_server_module_boots_waits_is_idempotent_and_deletes(server_rig: ServerRig) -> None:
+    rig = server_rig
+    params: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth(), "name": "app-1",
+                              "flavor": TEST_PREFIX + "tiny", "image": TEST_PREFIX + "tiny", "networks": [rig.network],
+                              "user_data": "#!/bin/sh\necho secret-user-data\n"}  # fmt: skip
+    made = run_module("server", **params)
+    assert not made["failed"] and made["changed"], made
+    server = made["server"]
+    assert server["status"] == "ACTIVE" and "host" not in server or server.get("host") is None, server
+    assert "secret-user-data" not in str(made)
+    again = run_module("server", **params)
+    assert not again["failed"] and not again["changed"] and again["server"]["id"] == server["id"], again
+    other = run_module("server", **dict(params, flavor="m1.nope"))
+    assert other["failed"] and "flavor" in other["msg"], other
+    info = run_module("server_info", config=str(rig.config), auth=rig.auth(), name="app-1")
+    assert [s["id"] for s in info["servers"]] == [server["id"]]
+    assert info["servers"][0]["addresses"] == server["addresses"]
+    gone = run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")
+    assert not gone["failed"] and gone["changed"], gone
+    assert run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")["changed"] is False
+    assert "instance-" + server["id"] not in domains()
