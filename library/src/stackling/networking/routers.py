@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stackling.context import Context
@@ -206,8 +207,13 @@ class RouterService(NetworkingBase):
         with self.quotas.reserve(session, row.project_id, ports=1):
             port = self.ipam.create_port(session, subnet.network_id, row.project_id, fixed_ips=[request],
                                          device_id=row.id, device_owner=ROUTER_INTERFACE)  # fmt: skip
-            session.add(m.RouterInterface(router_id=row.id, subnet_id=subnet.id, port_id=port.id))
-            session.flush()
+            try:
+                with session.begin_nested():  # a concurrent caller may have put the subnet on a router
+                    session.add(m.RouterInterface(router_id=row.id, subnet_id=subnet.id, port_id=port.id))
+            except IntegrityError:
+                raise Conflict(
+                    "interfaces: subnet %s (%s) was just put on another router" % (ref, subnet.cidr)
+                ) from None
 
     def _remove_interface(self, ctx: Context, session: Session, row: m.Router, ref: str) -> None:
         subnet = self._subnets._find_row(ctx, session, ref)
