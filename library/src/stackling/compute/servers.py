@@ -19,6 +19,7 @@ from __future__ import annotations
 import builtins
 import logging
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,6 +76,7 @@ class ServerRequest:
     user_data: str | None = None
     server_group: str | None = None
     availability_zone: str | None = None
+    timeout: int | None = None  # seconds for the whole build (node jobs); None: no limit beyond each job's
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,8 @@ class ServerService(PolicyService):
         self._enforce(ctx, "compute:create_server", {"project_id": ctx.project_id, "user_id": ctx.user_id})
         if not isinstance(request.name, str) or not request.name.strip() or len(request.name) > MAX_NAME:
             raise ValidationError("a server name must have 1 to 255 characters", field="name")
+        if request.timeout is not None and (isinstance(request.timeout, bool) or request.timeout < 1):
+            raise ValidationError("timeout: expected seconds >= 1, got %r" % (request.timeout,), field="timeout")
         if request.user_data is not None and len(request.user_data.encode()) > MAX_USER_DATA:
             raise ValidationError("user_data: at most %d bytes" % MAX_USER_DATA, field="user_data")
         resolved = self._resolve(ctx, request)
@@ -414,13 +418,21 @@ class ServerService(PolicyService):
         recorder = _Recorder(self, server_id, "create")
         networks = list({net.id: net for net in resolved.networks}.values())
 
+        deadline = None if request.timeout is None else time.monotonic() + request.timeout
+
         def jobs_for(host: str) -> builtins.list[NodeJob]:
-            return self._build_jobs(server_id, host, network_host, networks, inventory, resolved, request)
+            jobs = self._build_jobs(server_id, host, network_host, networks, inventory, resolved, request)
+            if deadline is None:
+                return jobs
+            left = max(1, int(deadline - time.monotonic()))
+            return [NodeJob(j.playbook, j.host, j.extravars, timeout=min(left, j.timeout or left)) for j in jobs]
 
         def cleanup_for(host: str) -> NodeJob:
             return self._job("server_delete", host, server={"uuid": server_id})
 
         def next_host(failed: str, why: str) -> str | None:
+            if deadline is not None and time.monotonic() >= deadline:
+                return None  # out of time: no further host is tried
             try:
                 moved = self._scheduler.reschedule(self._db, server_id, current[0].selection, failed=current[0].host)
             except NoValidHost:

@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Stackling developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server
+short_description: Boot or delete a Stackling server
+description:
+  - Ensures a server named O(name) exists in the caller's project, or does not.
+  - A new server is booted from O(flavor) and O(image) on O(networks). The module returns when the
+    server is C(ACTIVE), or fails when it ends in C(ERROR), with the reason (no valid host, or the
+    step that failed on each host tried) in the message and in RV(server.fault). An C(ERROR) server
+    stays (its quota counted) until it is deleted with O(state=absent).
+  - An existing server of that name is left as it is (C(changed=false)). A different O(flavor) or
+    O(image) than the server's fails naming the option; resize and rebuild are not supported yet.
+  - The build runs the collection's node playbooks on the host the scheduler chose, and on its
+    alternates when it fails there (see the collection's docs/servers.md).
+author:
+  - Stackling developers (!UNKNOWN)
+extends_documentation_fragment:
+  - stackling.cloud.cloud
+  - stackling.cloud.check_diff
+options:
+  name:
+    description:
+      - Name of the server, unique in the project for this module.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) boots the server if there is none of that name; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  flavor:
+    description:
+      - Flavor name or id. Required to boot.
+    type: str
+  image:
+    description:
+      - Image name or id (one the project may use). Required to boot.
+    type: str
+  networks:
+    description:
+      - Networks (names or ids) to attach, one port each, in order. Each needs an IPv4 subnet.
+    type: list
+    elements: str
+    default: []
+  key_name:
+    description:
+      - Name of one of the caller's keypairs, put on the config drive.
+    type: str
+  user_data:
+    description:
+      - User data for cloud-init (at most 64 KiB). Not logged, not returned.
+    type: str
+  server_group:
+    description:
+      - Server group (name or id) whose policy the placement follows.
+    type: str
+  availability_zone:
+    description:
+      - Availability zone to boot in; default any.
+    type: str
+  timeout:
+    description:
+      - Seconds the build may take on the hosts (all attempts together).
+    type: int
+    default: 1800
+"""
+
+EXAMPLES = r"""
+- name: A web server on the project's network
+  stackling.cloud.server:
+    cloud: web-member
+    name: web-1
+    flavor: m1.small
+    image: debian-12
+    networks: [private]
+    key_name: laptop
+  register: web
+
+- name: Its address
+  ansible.builtin.debug:
+    msg: "{{ web.server.addresses.private[0] }}"
+
+- name: Gone
+  stackling.cloud.server:
+    cloud: web-member
+    name: web-1
+    state: absent
+"""
+
+RETURN = r"""
+server:
+  description: The server after the run (in check mode, as it would be; unknown fields are null).
+  returned: when O(state=present)
+  type: dict
+  contains:
+    id: {description: "Server id.", type: str}
+    name: {description: "Server name.", type: str}
+    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF or DELETING.", type: str, sample: ACTIVE}
+    fault: {description: "Why the server is in ERROR (null otherwise).", type: str}
+    addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
+    ports: {description: "Port ids, one per network.", type: list, elements: str}
+    flavor_id: {description: "Flavor id.", type: str}
+    image_id: {description: "Image id.", type: str}
+    key_name: {description: "Keypair name, or null.", type: str}
+    availability_zone: {description: "Availability zone.", type: str}
+    server_group_id: {description: "Server group id, or null.", type: str}
+    project_id: {description: "Owner project id.", type: str}
+    user_id: {description: "Creating user id.", type: str}
+    host: {description: "Compute host; cloud admins only.", type: str, returned: for cloud admins}
+    hypervisor: {description: "Hypervisor type of the host; cloud admins only.", type: str, returned: for cloud admins}
+    created_at: {description: "Creation time, ISO 8601 UTC.", type: str}
+    updated_at: {description: "Last change, ISO 8601 UTC.", type: str}
+"""
+
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_servers import server_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import STATE_SPEC, Plan, plan, state_result
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
+
+try:
+    from stackling.compute.servers import ServerRequest
+except ImportError:  # run_cloud_module() fails first, saying the library is missing
+    ServerRequest = None
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": STATE_SPEC,
+    "flavor": {"type": "str"},
+    "image": {"type": "str"},
+    "networks": {"type": "list", "elements": "str", "default": []},
+    "key_name": {"type": "str", "no_log": False},
+    "user_data": {"type": "str", "no_log": True},
+    "server_group": {"type": "str"},
+    "availability_zone": {"type": "str"},
+    "timeout": {"type": "int", "default": 1800},
+}
+
+
+def check_unchanged(cloud, params, current):
+    """An existing server keeps its flavor and image: asking for others fails naming the option."""
+    for option, finder, key, verb in (("flavor", cloud.controller.flavors.find, "flavor_id", "resize"),
+                                      ("image", cloud.controller.images.find, "image_id", "rebuild")):
+        if params[option] is None:
+            continue
+        found = finder(cloud.ctx, params[option])
+        if found is None or found.id != current[key]:
+            raise InvalidInput(option, "server %s has %s %s, not %s; %s is not supported yet"
+                               % (current["name"], option, current[key], params[option], verb))
+
+
+def run(module, cloud):
+    params = module.params
+    servers = cloud.controller.servers
+    found = servers.find(cloud.ctx, params["name"])
+    current = server_view(found) if found else None
+    if params["state"] == "absent":
+        change = plan(current, {}, "absent")
+    elif current is not None:
+        check_unchanged(cloud, params, current)
+        change = plan(current, {}, "present")
+    else:
+        for option in ("flavor", "image"):
+            if not params[option]:
+                raise InvalidInput(option, "required to boot server %s" % params["name"])
+        if params["timeout"] < 1:
+            raise InvalidInput("timeout", "expected seconds >= 1, got %d" % params["timeout"])
+        change = Plan("create", None, {"id": None, "name": params["name"], "status": None, "fault": None,
+                                       "addresses": {}, "key_name": params["key_name"],
+                                       "availability_zone": params["availability_zone"]})
+    view = change.after
+    if change.changed:
+        cloud.authorize("compute:%s_server" % change.action, {"project_id": (current or {}).get("project_id")
+                                                              or cloud.ctx.project_id})
+        if not module.check_mode:
+            view = apply(cloud, params, change)
+    result = state_result(module, change, "server", view)
+    if view is not None and view["status"] == "ERROR" and change.action == "create":
+        raise StacklingError("server %s (%s) is ERROR: %s" % (view["name"], view["id"], view["fault"]),
+                             server=view, changed=True)
+    return result
+
+
+def apply(cloud, params, change):
+    servers = cloud.controller.servers
+    if change.action == "delete":
+        servers.delete(cloud.ctx, change.before["id"])
+        return None
+    request = ServerRequest(
+        params["name"], flavor=params["flavor"], image=params["image"], networks=tuple(params["networks"]),
+        key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
+        availability_zone=params["availability_zone"], timeout=params["timeout"])
+    return server_view(servers.create(cloud.ctx, request))
+
+
+def main():
+    module = cloud_module(ARGUMENT_SPEC)
+    run_cloud_module(module, run)
+
+
+if __name__ == "__main__":
+    main()

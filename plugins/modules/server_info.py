@@ -1,0 +1,69 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Stackling developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: server_info
+short_description: Show Stackling servers
+description:
+  - Returns the server O(name) (name or id), or all servers of the caller's project, or with
+    O(all_projects=true) every server the caller may see (cloud admins: all of them).
+  - C(host) and C(hypervisor) are returned to cloud admins only.
+author:
+  - Stackling developers (!UNKNOWN)
+extends_documentation_fragment:
+  - stackling.cloud.cloud
+options:
+  name:
+    description:
+      - Name or id of one server; without it, all.
+    type: str
+  all_projects:
+    description:
+      - List the servers of every project the caller may see, not only the caller's.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: My project's servers
+  stackling.cloud.server_info:
+    cloud: web-reader
+  register: mine
+"""
+
+RETURN = r"""
+servers:
+  description: The servers found (empty when O(name) matches none), as the server module returns them.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_servers import server_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "all_projects": {"type": "bool", "default": False},
+}
+
+
+def run(module, cloud):
+    servers = cloud.controller.servers
+    found = find_or_list(module.params["name"], lambda name: servers.find(cloud.ctx, name),
+                         lambda: servers.list(cloud.ctx, all_projects=module.params["all_projects"]))
+    return {"changed": False, "servers": [server_view(server) for server in found]}
+
+
+def main():
+    module = cloud_module(ARGUMENT_SPEC)
+    run_cloud_module(module, run)
+
+
+if __name__ == "__main__":
+    main()
