@@ -147,8 +147,8 @@ def plan_present(cloud, params, current, port):
             "project_id": cloud.ctx.project_id, "port_id": port.id if port else None,
             "fixed_ip_address": fixed, "router_id": None})
     if network is not None and network.id != current["floating_network_id"]:
-        raise InvalidInput("network", "floating IP %s is on network %s" % (current["floating_ip_address"],
-                                                                          current["floating_network_id"]))
+        raise InvalidInput("network", "floating IP %s is on network %s"
+                           % (current["floating_ip_address"], current["floating_network_id"]))
     if port is None or (current["port_id"] == port.id and fixed in (None, current["fixed_ip_address"])):
         return Plan(None, current, current)
     after = dict(current, port_id=port.id, fixed_ip_address=fixed, router_id=None)

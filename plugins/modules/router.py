@@ -16,7 +16,7 @@ description:
   - Each interface is a port holding the gateway address of one of the project's subnets. One
     router never connects overlapping subnets (its gateway's subnets included); a subnet is on
     at most one router. Overlapping CIDRs on different routers or projects are fine.
-  - All changes of one run happen in one transaction: a router is never left half made.
+  - All changes of one run happen in one transaction, so a router is never left half made.
   - A router with interfaces is not deleted (the error names the subnets); remove them first
     with O(interfaces=[]). The gateway goes with the router.
   - This module manages the cloud's records. The router namespace on the network node, its

@@ -37,10 +37,10 @@ class NetworkService(NetworkingBase):
             return None if row is None else self.ipam.get_network(session, row.id)
 
     def get(self, ctx: Context, ref: str, project: str | None = None) -> Network:
+        self._enforce(ctx, "network:list_networks")
         with self._db.read() as session:
-            self._enforce(ctx, "network:list_networks")
-            return self.ipam.get_network(session, self._require(self._find_row(ctx, session, ref, project),
-                                                                 "network", ref).id)  # fmt: skip
+            row = self._require(self._find_row(ctx, session, ref, project), "network", ref)
+            return self.ipam.get_network(session, row.id)
 
     def list(self, ctx: Context) -> list[Network]:
         """The networks the caller may see: its project's, the shared and the external ones (all: cloud admin)."""
