@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import stat
 import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from stackling.errors import ConfigError, Conflict, NotFound, PolicyNotAuthorize
 from stackling.images import Image, ImageSpec
 from stackling.identity.types import Project
 from stackling.images.inspect import inspect_image
+from stackling.images.store import _SafeRedirects
 from tests.library.helpers import Cloud
 
 
@@ -229,3 +232,12 @@ def test_same_name_in_two_projects_resolves_to_the_own_one(cloud: Cloud, disks: 
 def test_inspect_reads_the_virtual_size(disks: dict[str, Path]) -> None:
     info = inspect_image(disks["small.qcow2"], "qcow2")
     assert info.virtual_size_bytes == 3 * 1024**2 and info.disk_format == "qcow2"
+
+
+def test_redirects_only_go_to_http_and_https() -> None:
+    handler = _SafeRedirects()
+    request = urllib.request.Request("http://images.example/x.raw")
+    with pytest.raises(urllib.error.HTTPError, match="non-http"):
+        handler.redirect_request(request, None, 302, "Found", {}, "file:///etc/shadow")
+    followed = handler.redirect_request(request, None, 302, "Found", {}, "https://mirror.example/x.raw")
+    assert followed is not None and followed.full_url == "https://mirror.example/x.raw"
