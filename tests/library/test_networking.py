@@ -166,6 +166,10 @@ def test_overlapping_cidrs_across_projects_yes_on_one_router_no(tenants: Tenants
     _, clash = private(t, alice, "clash", "203.0.113.0/25")
     with pytest.raises(SubnetOverlap):
         t.net.routers.update(alice, "ra", external_gateway=GatewayRequest("public"), add_interfaces=[clash])
+    t.net.subnets.create(alice, "two", "10.0.2.0/24", name="one-v4")  # the same name on another network
+    assert t.net.subnets.get(alice, "one-v4", network="one").id == a1, "a name is looked up on the network given"
+    with pytest.raises(Conflict, match="several subnets are named 'one-v4'; use the id"):
+        t.net.subnets.get(alice, "one-v4")
     with pytest.raises(Conflict, match="already on router"):
         t.net.routers.create(alice, "rc", interfaces=[a2])
     assert [r.name for r in t.net.routers.list(alice)] == ["ra"], "the failed create left no router"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from stackling.allocation_errors import NetworkInUse
 from stackling.context import Context
 from stackling.db import models as m
-from stackling.errors import ValidationError
+from stackling.errors import Conflict, ValidationError
 from stackling.ipam.networks import AUTO
 from stackling.ipam.pools import (
     address_value,
@@ -81,14 +81,18 @@ class SubnetService(NetworkingBase):
         return self._require(self._networks._find_row(ctx, session, network), "network", network)
 
     def _find_row(self, ctx: Context, session: Session, ref: str, network: str | None = None) -> m.Subnet | None:
-        row = self._lookup(ctx, session, m.Subnet, "subnet", ref, lambda r: self._subnet_visible(ctx, session, r))
-        if row is not None and network is not None and row.network_id != self._network_row(ctx, session, network).id:
-            return None
-        if row is None and network is not None and session.get(m.Subnet, ref) is None:
-            net = self._network_row(ctx, session, network)
-            rows = session.scalars(select(m.Subnet).where(m.Subnet.network_id == net.id, m.Subnet.name == ref)).all()
-            row = rows[0] if len(rows) == 1 and self._subnet_visible(ctx, session, rows[0]) else None
-        return row
+        """By id or name among the subnets the caller sees; only those of ``network`` when it is given."""
+        if network is None:
+            return self._lookup(ctx, session, m.Subnet, "subnet", ref, lambda r: self._subnet_visible(ctx, session, r))
+        network_id = self._network_row(ctx, session, network).id
+        row = session.get(m.Subnet, ref)
+        if row is not None:
+            return row if row.network_id == network_id and self._subnet_visible(ctx, session, row) else None
+        query = select(m.Subnet).where(m.Subnet.network_id == network_id, m.Subnet.name == ref)
+        rows = [r for r in session.scalars(query).all() if self._subnet_visible(ctx, session, r)]
+        if len(rows) > 1:
+            raise Conflict("several subnets of network %s are named %r; use the id" % (network, ref))
+        return rows[0] if rows else None
 
     # --- writing -------------------------------------------------------------------------------------
     def create(
