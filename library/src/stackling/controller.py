@@ -117,7 +117,7 @@ class Controller:
         image_store = ImageStore(config.images.store_dir, config.images.max_size_gb)
         flavors = FlavorService(db, policy, clock)
         server_groups = ServerGroupService(db, policy, engines.server_groups)
-        networking = Networking.build(db, policy, engines.ipam, QuotaEngine(config.quota.defaults, clock))
+        networking = Networking.build(db, policy, engines.ipam, quota_engine)
         images = ImageService(db, policy, clock, image_store)
         keypairs = KeypairService(db, policy, clock, quota_engine)
         conductor = config.conductor
