@@ -49,8 +49,10 @@ options:
     type: str
   server:
     description:
-      - The server whose port the floating IP points at. Servers are not managed by Stackling yet;
-        for now give a port's name or id here (it works like O(port)).
+      - The server (name or id, see M(stackling.cloud.server)) whose port the floating IP points
+        at; with several ports, its first port that has an IPv4 address (name the port with
+        O(port) to choose another). A port's name or id is accepted here too (as before servers
+        existed).
     type: str
   fixed_address:
     description:
@@ -119,10 +121,19 @@ PAIRING = ("port_id", "fixed_ip_address")
 
 
 def target_port(cloud, params):
-    for option in ("port", "server"):
-        if params[option] is not None:
-            return find_port(cloud, params[option], option)
-    return None
+    if params["port"] is not None:
+        return find_port(cloud, params["port"], "port")
+    if params["server"] is None:
+        return None
+    servers = getattr(cloud.controller, "servers", None)
+    server = servers.find(cloud.ctx, params["server"]) if servers is not None else None
+    if server is None:
+        return find_port(cloud, params["server"], "server")
+    ports = networking(cloud).ports.list(cloud.ctx, device_id=server.id)
+    with_v4 = [port for port in ports if any(":" not in ip.ip_address for ip in port.fixed_ips)]
+    if not with_v4:
+        raise InvalidInput("server", "server %s has no port with an IPv4 address" % params["server"])
+    return with_v4[0]
 
 
 def current_fip(cloud, params, port):

@@ -5,13 +5,14 @@ and fixed options, the network module's fixed provider options."""
 from __future__ import annotations
 
 import ipaddress
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from ansible_collections.stackling.cloud.plugins.module_utils import _cloud_network as net
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
-from ansible_collections.stackling.cloud.plugins.modules import network, subnet
+from ansible_collections.stackling.cloud.plugins.modules import floating_ip, network, subnet
 
 
 def test_addresses_and_cidrs_are_canonical_or_name_the_option() -> None:
@@ -66,3 +67,27 @@ def test_fixed_options_name_the_option() -> None:
     with pytest.raises(InvalidInput, match="^provider_segmentation_id: "):
         network.check_provider(provider, {"provider_network_type": None, "provider_physical_network": None,
                                           "provider_segmentation_id": 8})  # fmt: skip
+
+
+def fake_cloud(servers: dict[str, str], ports: list[Any]) -> Any:
+    """A cloud whose servers.find knows ``servers`` (name -> id) and whose ports are ``ports``."""
+    by_device = lambda ctx, device_id=None: [p for p in ports if p.device_id == device_id]  # noqa: E731
+    find_port = lambda ctx, ref: next((p for p in ports if ref in (p.id, p.name)), None)  # noqa: E731
+    server = lambda ctx, ref: SimpleNamespace(id=servers[ref]) if ref in servers else None  # noqa: E731
+    networking = SimpleNamespace(ports=SimpleNamespace(list=by_device, find=find_port))
+    return SimpleNamespace(ctx=None, controller=SimpleNamespace(servers=SimpleNamespace(find=server),
+                                                                networking=networking))  # fmt: skip
+
+
+def test_floating_ip_server_option_takes_the_servers_first_port_with_ipv4() -> None:
+    v6 = SimpleNamespace(id="p6", name="", device_id="vm", fixed_ips=[SimpleNamespace(ip_address="2001:db8::5")])
+    v4 = SimpleNamespace(id="p4", name="", device_id="vm", fixed_ips=[SimpleNamespace(ip_address="10.0.0.5")])
+    loose = SimpleNamespace(id="px", name="web-0", device_id="", fixed_ips=[])
+    cloud = fake_cloud({"web": "vm"}, [v6, v4, loose])
+    params: dict[str, Any] = {"port": None, "server": "web"}
+    assert floating_ip.target_port(cloud, params) is v4
+    assert floating_ip.target_port(cloud, dict(params, server="web-0")) is loose, "a port name still works"
+    with pytest.raises(InvalidInput, match="^server: port 'nope' not found"):
+        floating_ip.target_port(cloud, dict(params, server="nope"))
+    with pytest.raises(InvalidInput, match="^server: server web has no port with an IPv4 address"):
+        floating_ip.target_port(fake_cloud({"web": "vm"}, [v6]), params)
