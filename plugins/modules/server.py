@@ -31,9 +31,12 @@ options:
     required: true
   state:
     description:
-      - V(present) boots the server if there is none of that name; V(absent) deletes it.
+      - V(present) boots the server if there is none of that name and leaves an existing one in the
+        run state it is in; V(absent) deletes it.
+      - V(running) and V(stopped) also make sure it runs (C(ACTIVE)) or is shut down (C(SHUTOFF):
+        an ACPI shutdown, powered off after a minute). A server in C(ERROR) can be neither.
     type: str
-    choices: [present, absent]
+    choices: [present, running, stopped, absent]
     default: present
   flavor:
     description:
@@ -121,7 +124,7 @@ server:
 
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_servers import server_view
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import STATE_SPEC, Plan, plan, state_result
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import Plan, plan, state_result
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
 
 try:
@@ -129,9 +132,10 @@ try:
 except ImportError:  # run_cloud_module() fails first, saying the library is missing
     ServerRequest = None
 
+RUN_STATUS = {"running": "ACTIVE", "stopped": "SHUTOFF"}
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
-    "state": STATE_SPEC,
+    "state": {"type": "str", "choices": ["present", "running", "stopped", "absent"], "default": "present"},
     "flavor": {"type": "str"},
     "image": {"type": "str"},
     "networks": {"type": "list", "elements": "str", "default": []},
@@ -165,6 +169,12 @@ def run(module, cloud):
     elif current is not None:
         check_unchanged(cloud, params, current)
         change = plan(current, {}, "present")
+        wanted = RUN_STATUS.get(params["state"])
+        if wanted and current["status"] != wanted:
+            if current["status"] not in RUN_STATUS.values():
+                raise InvalidInput("state", "server %s is %s (%s); it cannot be %s"
+                                   % (current["name"], current["status"], current["fault"], params["state"]))
+            change = Plan("start" if wanted == "ACTIVE" else "stop", current, dict(current, status=wanted), ["status"])
     else:
         for option in ("flavor", "image"):
             if not params[option]:
@@ -176,8 +186,10 @@ def run(module, cloud):
                                        "availability_zone": params["availability_zone"]})
     view = change.after
     if change.changed:
-        cloud.authorize("compute:%s_server" % change.action, {"project_id": (current or {}).get("project_id")
-                                                              or cloud.ctx.project_id})
+        target = {"project_id": (current or {}).get("project_id") or cloud.ctx.project_id}
+        cloud.authorize("compute:%s_server" % change.action, target)
+        if change.action == "create" and params["state"] == "stopped":
+            cloud.authorize("compute:stop_server", target)
         if not module.check_mode:
             view = apply(cloud, params, change)
     result = state_result(module, change, "server", view)
@@ -192,11 +204,16 @@ def apply(cloud, params, change):
     if change.action == "delete":
         servers.delete(cloud.ctx, change.before["id"])
         return None
+    if change.action in ("start", "stop"):
+        return server_view(getattr(servers, change.action)(cloud.ctx, change.before["id"]))
     request = ServerRequest(
         params["name"], flavor=params["flavor"], image=params["image"], networks=tuple(params["networks"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
         availability_zone=params["availability_zone"], timeout=params["timeout"])
-    return server_view(servers.create(cloud.ctx, request))
+    made = servers.create(cloud.ctx, request)
+    if made.status == "ACTIVE" and params["state"] == "stopped":
+        made = servers.stop(cloud.ctx, made.id)
+    return server_view(made)
 
 
 def main():

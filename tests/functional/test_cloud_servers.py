@@ -151,6 +151,11 @@ def domains() -> str:
                           text=True, check=True, timeout=60).stdout  # fmt: skip
 
 
+def domstate(server_id: str) -> str:
+    return subprocess.run(["virsh", "-c", "qemu:///system", "domstate", "instance-" + server_id], capture_output=True,
+                          text=True, check=True, timeout=60).stdout.strip()  # fmt: skip
+
+
 def held(controller: Controller, server_id: str) -> dict[str, int]:
     with controller.db.read() as session:
         return {
@@ -203,7 +208,7 @@ def test_a_server_fails_on_the_stopped_host_boots_on_the_alternate_and_deletes_t
     assert sh("ip", "-n", RIG_NETNS, "link", "show", "dev", "brq" + rig.network[:11], check=False).returncode != 0
 
 
-def test_the_server_module_boots_waits_is_idempotent_and_deletes(server_rig: ServerRig) -> None:
+def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(server_rig: ServerRig) -> None:
     rig = server_rig
     params: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth(), "name": "app-1",
                               "flavor": TEST_PREFIX + "tiny", "image": TEST_PREFIX + "tiny", "networks": [rig.network],
@@ -215,6 +220,13 @@ def test_the_server_module_boots_waits_is_idempotent_and_deletes(server_rig: Ser
     assert "secret-user-data" not in str(made)
     again = run_module("server", **params)
     assert not again["failed"] and not again["changed"] and again["server"]["id"] == server["id"], again
+    stopped = run_module("server", **dict(params, state="stopped"))
+    assert not stopped["failed"] and stopped["changed"] and stopped["server"]["status"] == "SHUTOFF", stopped
+    assert domstate(server["id"]) == "shut off"
+    assert run_module("server", **dict(params, state="stopped"))["changed"] is False
+    running = run_module("server", **dict(params, state="running"))
+    assert not running["failed"] and running["changed"] and running["server"]["status"] == "ACTIVE", running
+    assert domstate(server["id"]) == "running"
     other = run_module("server", **dict(params, flavor="m1.nope"))
     assert other["failed"] and "flavor" in other["msg"], other
     info = run_module("server_info", config=str(rig.config), auth=rig.auth(), name="app-1")

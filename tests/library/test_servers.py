@@ -279,3 +279,24 @@ def test_tenants_are_isolated(rig: Rig) -> None:
 
 def names(jobs: Sequence[NodeJob]) -> list[str]:
     return [job.playbook for job in jobs]
+
+
+def test_stop_and_start_run_server_power_on_the_host_and_are_idempotent(rig: Rig) -> None:
+    c = rig.cloud.c
+    server = boot(rig)
+    rig.runner.jobs.clear()
+    assert c.servers.stop(rig.alice, "web-1").status == "SHUTOFF"
+    assert c.servers.stop(rig.alice, "web-1").status == "SHUTOFF"
+    assert c.servers.start(rig.alice, server.id).status == "ACTIVE"
+    assert [(j.playbook, j.host, j.extravars["power_state"]) for j in rig.runner.jobs] == [
+        ("server_power", "cn2", "shutdown"), ("server_power", "cn2", "running")]
+    with pytest.raises(PolicyNotAuthorized, match="compute:stop_server"):
+        c.servers.stop(rig.rita, server.id)
+    rig.runner.failing = {"cn2"}
+    with pytest.raises(Conflict, match="could not be stopped"):
+        c.servers.stop(rig.alice, server.id)
+    assert c.servers.get(rig.alice, server.id).status == "ACTIVE"
+    rig.runner.failing = {"cn1", "cn2"}
+    broken = boot(rig, "web-2")
+    with pytest.raises(Conflict, match="ERROR: it cannot be started"):
+        c.servers.start(rig.alice, broken.id)

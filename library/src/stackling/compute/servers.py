@@ -635,6 +635,43 @@ class ServerService(PolicyService):
             self._ipam.delete_port(session, port.id)
         self._quotas.release(session, row.project_id, ports=len(ports))
 
+    # --- run state -----------------------------------------------------------------------------------
+    def start(self, ctx: Context, ref: str) -> Server:
+        """Power on a SHUTOFF server (an ACTIVE one is left as it is)."""
+        return self._power(ctx, ref, running=True)
+
+    def stop(self, ctx: Context, ref: str) -> Server:
+        """Shut an ACTIVE server down (ACPI, then power off after a minute); a SHUTOFF one is left."""
+        return self._power(ctx, ref, running=False)
+
+    def _power(self, ctx: Context, ref: str, running: bool) -> Server:
+        action, wanted = ("start", "ACTIVE") if running else ("stop", "SHUTOFF")
+        with self._db.write() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:%s_server" % action, {"project_id": row.project_id})
+            server_id, host, status = row.id, row.host, row.status
+            if status != wanted:
+                if status not in ("ACTIVE", "SHUTOFF") or host is None:
+                    raise Conflict("server %s is %s: it cannot be %s" % (row.name, status,
+                                                                         "started" if running else "stopped"))
+                self._record(session, server_id, action, host, "request", "ok", "")
+        if status != wanted:
+            assert host is not None
+            job = self._job("server_power", host, server={"uuid": server_id},
+                            power_state="running" if running else "shutdown")  # fmt: skip
+            result = _Recorder(self, server_id, action).run(job)
+            if not result.ok:
+                raise Conflict("server %s could not be %s: %s" % (server_id, "started" if running else "stopped",
+                                                                  result.failure))  # fmt: skip
+            with self._db.write() as session:
+                row = self._row(session, server_id)
+                row.status, row.updated_at = wanted, self._clock()
+                LOG.info("server %s: %s", server_id, wanted)
+        with self._db.read() as session:
+            return self._view(ctx, session, self._row(session, server_id))
+
     # --- deleting ------------------------------------------------------------------------------------
     def delete(self, ctx: Context, ref: str) -> None:
         """Delete a server: its domain, disks and config drive on its host, its DHCP reservations,
