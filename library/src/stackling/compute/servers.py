@@ -677,16 +677,19 @@ class ServerService(PolicyService):
         """Delete a server: its domain, disks and config drive on its host, its DHCP reservations,
         ports and addresses, allocations and quota. If its host cannot be cleaned, the server stays
         (ERROR, the fault saying why) so the delete can be retried."""
-        with self._db.write() as session:
-            row = self._find_row(ctx, session, ref)
-            if row is None:
+        with self._db.read() as session:
+            found = self._find_row(ctx, session, ref)
+            if found is None:
                 raise NotFound("server", ref)
-            self._enforce(ctx, "compute:delete_server", {"project_id": row.project_id})
-            server_id, host = row.id, row.host
-            networks = [p.network_id for p in self._ports(session, server_id)]
+            self._enforce(ctx, "compute:delete_server", {"project_id": found.project_id})
+            server_id, networks = found.id, [p.network_id for p in self._ports(session, found.id)]
+        # The conductor's settings are checked before anything changes.
+        network_host = self._network_host(read_inventory(self.conductor.inventory)) if networks else ""
+        with self._db.write() as session:
+            row = self._row(session, server_id)
+            host = row.host
             row.status, row.updated_at = "DELETING", self._clock()
             self._record(session, server_id, "delete", host, "request", "ok", "")
-        network_host = self._network_host(read_inventory(self.conductor.inventory)) if networks else ""
         if host is not None:
             result = _Recorder(self, server_id, "delete").run(self._job("server_delete", host,
                                                                         server={"uuid": server_id}))
