@@ -33,8 +33,8 @@ options:
     description:
       - V(present) boots the server if there is none of that name and leaves an existing one in the
         run state it is in; V(absent) deletes it.
-      - V(running) and V(stopped) also make sure it runs (C(ACTIVE)) or is shut down (C(SHUTOFF):
-        an ACPI shutdown, powered off after a minute). A server in C(ERROR) can be neither.
+      - V(running) and V(stopped) also make sure it runs (C(ACTIVE)) or is shut down (C(SHUTOFF),
+        by an ACPI shutdown, powered off after a minute). A server in C(ERROR) can be neither.
     type: str
     choices: [present, running, stopped, absent]
     default: present

@@ -10,7 +10,7 @@ module: server_info
 short_description: Show Stackling servers
 description:
   - Returns the server O(name) (name or id), or all servers of the caller's project, or with
-    O(all_projects=true) every server the caller may see (cloud admins: all of them).
+    O(all_projects=true) every server the caller may see (for cloud admins, all of them).
   - C(host) and C(hypervisor) are returned to cloud admins only.
 author:
   - Stackling developers (!UNKNOWN)
