@@ -165,6 +165,31 @@ def test_nothing_reaches_the_root_network_namespace(nodes: dict[str, str]) -> No
         assert len(leftovers(name)) == 3, leftovers(name)   # container, netns, fabric veth
 
 
+def test_start_repairs_a_half_made_node(nodes: dict[str, str]) -> None:
+    # as if the host went down under the node: its container is gone, namespace and veth are not
+    _ok(subprocess.run(["podman", "rm", "-f", "-t", "0", "stk-node-" + N2], capture_output=True, text=True,
+                       check=False))
+    assert leftovers(N2) == ["netns stk-node-" + N2, "veth stkf-%s in %s" % (N2, FABRIC)]
+    proc = _ok(nodes_tool("start", N2, timeout=START_TIMEOUT))
+    assert "already running" not in proc.stderr
+    assert node_address(N2) == nodes[N2]
+    assert _ok(nodes_tool("ssh", N2, "systemctl is-system-running")).stdout.strip() == "running"
+
+
+def test_stop_removes_what_a_broken_start_left(nodes: dict[str, str]) -> None:
+    # a start killed after making the namespace and the veth, before the container
+    name = "stktest-h"
+    subprocess.run(["ip", "netns", "add", "stk-node-" + name], check=True)
+    subprocess.run(["ip", "-n", FABRIC, "link", "add", "stkf-" + name, "type", "veth", "peer", "name", "eth0",
+                    "netns", "stk-node-" + name], check=True)
+    try:
+        assert name in nodes_tool("status").stdout
+        _ok(nodes_tool("stop", name))
+        assert leftovers(name) == []
+    finally:
+        subprocess.run(["ip", "netns", "delete", "stk-node-" + name], capture_output=True, check=False)
+
+
 def test_stop_removes_every_container_netns_and_veth_it_made(nodes: dict[str, str]) -> None:
     _ok(nodes_tool("stop", *NAMES))
     for name in NAMES:
