@@ -2,7 +2,7 @@
 controller needs when it plans node jobs (``stackling_tunnel_address``) and the hosts of a group.
 
 Only the YAML inventory format is read: ``all`` with ``hosts``, ``vars`` and ``children``, nested.
-A host's variables are its groups' (outermost first) overlaid with its own.
+A host's variables are its groups' (outermost first) overlaid with its own, which always win.
 """
 
 from __future__ import annotations
@@ -38,15 +38,17 @@ def read_inventory(path: Path) -> Inventory:
         raise ConfigError("conductor.inventory: cannot read %s: %s" % (path, exc)) from None
     if not isinstance(raw, Mapping):
         raise ConfigError("conductor.inventory: %s is not a YAML inventory (a mapping of groups)" % path)
-    hostvars: dict[str, dict[str, Any]] = {}
+    group_vars: dict[str, dict[str, Any]] = {}  # host -> its groups' vars (a later group wins)
+    own_vars: dict[str, dict[str, Any]] = {}  # host -> its own vars (these win over any group's)
     groups: dict[str, list[str]] = {}
 
     def walk(name: str, group: Any, inherited: Mapping[str, Any]) -> list[str]:
         group = group if isinstance(group, Mapping) else {}
-        merged = dict(inherited, **(group.get("vars") or {}))
+        merged = {**inherited, **(group.get("vars") or {})}
         members: list[str] = []
         for host, own in (group.get("hosts") or {}).items():
-            hostvars[str(host)] = dict(hostvars.get(str(host), {}), **merged, **(own or {}))
+            group_vars[str(host)] = {**group_vars.get(str(host), {}), **merged}
+            own_vars[str(host)] = {**own_vars.get(str(host), {}), **(own or {})}
             members.append(str(host))
         for child, sub in (group.get("children") or {}).items():
             members.extend(walk(str(child), sub, merged))
@@ -55,4 +57,5 @@ def read_inventory(path: Path) -> Inventory:
 
     for name, group in raw.items():
         walk(str(name), group, {})
+    hostvars = {host: {**group_vars[host], **own_vars[host]} for host in group_vars}
     return Inventory(hostvars, {name: tuple(hosts) for name, hosts in groups.items()})
