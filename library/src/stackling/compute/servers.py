@@ -236,9 +236,22 @@ class ServerService(PolicyService):
             admin = self._is_admin(ctx, row)
             rows = session.scalars(
                 select(m.ServerAction).where(m.ServerAction.server_id == row.id).order_by(m.ServerAction.seq)
-            )
-            return [ServerActionRecord(a.seq, a.action, a.host if admin else None, a.step, a.status, a.message, a.at)
+            ).all()
+            return [ServerActionRecord(a.seq, a.action, a.host if admin else None, a.step, a.status,
+                                       a.message if admin or not a.message else
+                                       self._without_hosts(session, row.id, a.message), a.at)
                     for a in rows]  # fmt: skip
+
+    @staticmethod
+    def _without_hosts(session: Session, server_id: str, text: str) -> str:
+        """``text`` with the names of the cloud's hosts (compute hosts, and the hosts this server's
+        jobs ran on) replaced by ``<host>``: where a server runs is for cloud admins only."""
+        names = set(session.scalars(select(m.ResourceProvider.name)))
+        names.update(h for h in session.scalars(select(m.ServerAction.host).where(
+            m.ServerAction.server_id == server_id, m.ServerAction.host.is_not(None))) if h)  # fmt: skip
+        for name in sorted(names, key=len, reverse=True):
+            text = re.sub(r"(?<![\w.-])%s(?![\w.-])" % re.escape(name), "<host>", text)
+        return text
 
     def _may_see(self, ctx: Context, row: m.Server) -> bool:
         return self._enforcer.check("compute:get_server", {"project_id": row.project_id}, ctx)
@@ -270,6 +283,7 @@ class ServerService(PolicyService):
             addresses.setdefault(label, []).extend(ip.ip_address for ip in info.fixed_ips)
             port_ids.append(port.id)
         admin = self._is_admin(ctx, row)
+        fault = row.fault if admin or not row.fault else self._without_hosts(session, row.id, row.fault)
         hypervisor = None
         if admin and row.host is not None:
             hypervisor = session.scalars(
@@ -279,7 +293,7 @@ class ServerService(PolicyService):
             ).first()
         return Server(
             id=row.id, name=row.name, project_id=row.project_id, user_id=row.user_id, status=row.status,
-            fault=row.fault, flavor_id=row.flavor_id, image_id=row.image_id, key_name=row.key_name,
+            fault=fault, flavor_id=row.flavor_id, image_id=row.image_id, key_name=row.key_name,
             availability_zone=row.availability_zone, server_group_id=row.server_group_id,
             addresses={k: tuple(v) for k, v in addresses.items()}, ports=tuple(port_ids),
             host=row.host if admin else None, hypervisor=hypervisor, created_at=row.created_at,
@@ -663,8 +677,10 @@ class ServerService(PolicyService):
                             power_state="running" if running else "shutdown")  # fmt: skip
             result = _Recorder(self, server_id, action).run(job)
             if not result.ok:
+                with self._db.read() as session:
+                    message = self._without_hosts(session, server_id, result.failure)
                 raise Conflict("server %s could not be %s: %s" % (server_id, "started" if running else "stopped",
-                                                                  result.failure))  # fmt: skip
+                                                                  message))  # fmt: skip
             with self._db.write() as session:
                 row = self._row(session, server_id)
                 row.status, row.updated_at = wanted, self._clock()
@@ -698,8 +714,9 @@ class ServerService(PolicyService):
                 with self._db.write() as session:
                     row = self._row(session, server_id)
                     row.status, row.fault, row.updated_at = "ERROR", fault, self._clock()
-                raise Conflict("server %s: %s; it stays in ERROR, delete it again when %s is back"
-                               % (server_id, fault, host))  # fmt: skip
+                    message = self._without_hosts(session, server_id, result.failure)
+                raise Conflict("server %s: deleting it on its host failed (%s); it stays in ERROR, delete it again "
+                               "when the host is back" % (server_id, message))  # fmt: skip
         with self._db.write() as session:
             row = self._row(session, server_id)
             self._release_host_side(session, row)
