@@ -9,6 +9,7 @@ installs the library from the wheelhouse this test builds (playbooks/build_wheel
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -169,7 +170,7 @@ def test_admin_gets_a_token(node: str, inventory: Path, deployed: dict[str, floa
     proc = subprocess.run(
         [str(NODES), "ansible", node, "-i", str(inventory), "-m", "stackling.cloud.auth",
          "-e", "ansible_python_interpreter=%s/bin/python" % VENV,
-         "-a", "auth={'username': 'admin', 'password': '%s', 'project': 'admin'}" % ADMIN_PASSWORD],
+         "-a", json.dumps({"auth": {"username": "admin", "password": ADMIN_PASSWORD, "project": "admin"}})],
         cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
