@@ -72,8 +72,9 @@ def node() -> Iterator[str]:
     yield NODE
     # Loop devices belong to the host, not to the container: detach the node's before it goes.
     node_exec(NODE, "sh", "-c", "vgremove --force --config 'global { activation = 0 }' stk-vol-%s; "
-              "losetup --associated /var/lib/stackling/volumes-loop.img --noheadings --output NAME "
-              "| xargs -r -n1 losetup --detach" % NODE)
+              "f=/var/lib/stackling/volumes-loop.img; [ -f $f ] || exit 0; "
+              # (without the file, losetup would match other nodes' loop devices by name)
+              "losetup --associated $f --noheadings --output NAME | xargs -r -n1 losetup --detach" % NODE)
     nodes_tool("stop", NODE)
 
 
