@@ -154,8 +154,8 @@ def read_drive(module, path, fmt):
     """The drive's files (name -> bytes), or None when ``path`` is missing or not a ``fmt`` drive."""
     if not os.path.exists(path):
         return None
-    lister = Runner(module, _configdrive.list_command(fmt, path)[0])
-    rc, out, _err = lister.run(_configdrive.list_command(fmt, path)[1:], expect_rc=(0, 1))
+    listing = _configdrive.list_command(fmt, path)
+    rc, out, _err = Runner(module, listing[0]).run(listing[1:], expect_rc=(0, 1))
     if rc != 0:
         return None
     files = {}
