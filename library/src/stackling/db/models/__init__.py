@@ -47,6 +47,7 @@ from stackling.db.models.network import (
 )
 from stackling.db.models.router import Router, RouterInterface
 from stackling.db.models.server import Server, ServerAction
+from stackling.db.models.security_group import PortSecurityGroup, SecurityGroup, SecurityGroupRule
 
 __all__ = [
     "Aggregate",
@@ -75,6 +76,7 @@ __all__ = [
     "Keypair",
     "Network",
     "Port",
+    "PortSecurityGroup",
     "Project",
     "ProviderAggregate",
     "ProviderTrait",
@@ -86,6 +88,8 @@ __all__ = [
     "RoleAssignment",
     "Router",
     "RouterInterface",
+    "SecurityGroup",
+    "SecurityGroupRule",
     "Server",
     "ServerAction",
     "ServerGroup",
