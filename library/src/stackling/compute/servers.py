@@ -369,7 +369,7 @@ class ServerService(PolicyService):
             resolved.public_keys.append(self._keypairs.get(ctx, request.key_name).public_key)
         with self._db.read() as session:
             for ref in request.networks:
-                row = self._networks._find_row(ctx, session, ref)
+                row = self._networks.find_visible_row(ctx, session, ref)
                 if row is None:
                     raise NotFound("network", ref)
                 if row.network_type not in SUPPORTED_NETWORK_TYPES:

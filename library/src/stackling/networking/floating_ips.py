@@ -52,7 +52,7 @@ class FloatingIpService(NetworkingBase):
                 found = self._ports._find_row(ctx, session, port)
                 query = query.where(m.FloatingIp.fixed_port_id == (found.id if found is not None else ""))
             if network is not None:
-                net = self._require(self._networks._find_row(ctx, session, network), "network", network)
+                net = self._require(self._networks.find_visible_row(ctx, session, network), "network", network)
                 query = query.where(m.FloatingIp.network_id == net.id)
             rows = session.scalars(query).all()
             return [_record(session, r) for r in rows if self._may(ctx, "network:get_floatingip", r.project_id)]
@@ -81,7 +81,7 @@ class FloatingIpService(NetworkingBase):
             self._enforce(ctx, "network:create_floatingip", {"project_id": project_id})
             if floating_ip_address is not None:
                 self._enforce(ctx, "network:create_floatingip_with_address", {"project_id": project_id})
-            net = self._networks._find_row(ctx, session, network)
+            net = self._networks.find_visible_row(ctx, session, network)
             if net is None or not net.external:
                 raise ValidationError("network: %s is not an external network" % network, field="network")
             with self.quotas.reserve(session, project_id, floating_ips=1):

@@ -33,13 +33,13 @@ class NetworkService(NetworkingBase):
         and external ones), if the caller may see it; else None."""
         self._enforce(ctx, "network:list_networks")
         with self._db.read() as session:
-            row = self._find_row(ctx, session, ref, project)
+            row = self.find_visible_row(ctx, session, ref, project)
             return None if row is None else self.ipam.get_network(session, row.id)
 
     def get(self, ctx: Context, ref: str, project: str | None = None) -> Network:
         self._enforce(ctx, "network:list_networks")
         with self._db.read() as session:
-            row = self._require(self._find_row(ctx, session, ref, project), "network", ref)
+            row = self._require(self.find_visible_row(ctx, session, ref, project), "network", ref)
             return self.ipam.get_network(session, row.id)
 
     def list(self, ctx: Context) -> list[Network]:
@@ -49,7 +49,12 @@ class NetworkService(NetworkingBase):
             rows = session.scalars(select(m.Network).order_by(m.Network.name, m.Network.id)).all()
             return [self.ipam.get_network(session, row.id) for row in rows if self._network_visible(ctx, row)]
 
-    def _find_row(self, ctx: Context, session: Session, ref: str, project: str | None = None) -> m.Network | None:
+    def find_visible_row(
+        self, ctx: Context, session: Session, ref: str, project: str | None = None
+    ) -> m.Network | None:
+        """The network row with id ``ref``, or named ``ref`` (``project``'s first, default the caller's),
+        in ``session``, if the caller may see it; None otherwise. For services that work on the row
+        inside their own transaction (routers, ports, servers)."""
         project_id = None if project is None else self._owner(ctx, session, project)
         return self._lookup(ctx, session, m.Network, "network", ref, lambda r: self._network_visible(ctx, r),
                             project_id)  # fmt: skip
@@ -99,7 +104,7 @@ class NetworkService(NetworkingBase):
         """Change the name, MTU, ``shared`` or ``external`` (the last two: cloud admins; refused while
         other projects or floating IPs depend on the current value)."""
         with self._db.write() as session:
-            row = self._require(self._find_row(ctx, session, ref), "network", ref)
+            row = self._require(self.find_visible_row(ctx, session, ref), "network", ref)
             self._enforce(ctx, "network:update_network", {"project_id": row.project_id})
             changing_shared = shared is not None and shared != row.shared
             changing_external = external is not None and external != row.external
@@ -123,7 +128,7 @@ class NetworkService(NetworkingBase):
     def delete(self, ctx: Context, ref: str) -> None:
         """Delete a network without ports (its subnets go with it, and their quota)."""
         with self._db.write() as session:
-            row = self._require(self._find_row(ctx, session, ref), "network", ref)
+            row = self._require(self.find_visible_row(ctx, session, ref), "network", ref)
             self._enforce(ctx, "network:delete_network", {"project_id": row.project_id})
             ports = session.scalars(select(m.Port).where(m.Port.network_id == row.id).order_by(m.Port.created_at)).all()
             if ports:

@@ -51,7 +51,7 @@ class PortService(NetworkingBase):
         with self._db.read() as session:
             query = select(m.Port).order_by(m.Port.name, m.Port.created_at, m.Port.id)
             if network is not None:
-                net = self._require(self._networks._find_row(ctx, session, network), "network", network)
+                net = self._require(self._networks.find_visible_row(ctx, session, network), "network", network)
                 query = query.where(m.Port.network_id == net.id)
             if device_id is not None:
                 query = query.where(m.Port.device_id == device_id)
@@ -79,7 +79,7 @@ class PortService(NetworkingBase):
         check_name("port", name)
         with self._db.write() as session:
             project_id = self._owner(ctx, session, project)
-            net = self._require(self._networks._find_row(ctx, session, network), "network", network)
+            net = self._require(self._networks.find_visible_row(ctx, session, network), "network", network)
             self._enforce(ctx, "network:create_port", {"project_id": project_id})
             self._check_device_owner(ctx, project_id, device_owner)
             if net.project_id != project_id and not net.shared:

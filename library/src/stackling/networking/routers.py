@@ -156,7 +156,7 @@ class RouterService(NetworkingBase):
 
     # --- the gateway ---------------------------------------------------------------------------------
     def _set_gateway(self, ctx: Context, session: Session, row: m.Router, wanted: GatewayRequest) -> None:
-        network = self._networks._find_row(ctx, session, wanted.network)
+        network = self._networks.find_visible_row(ctx, session, wanted.network)
         if network is None or not network.external:
             raise ValidationError("external_gateway.network: %s is not an external network"
                                   % wanted.network, field="external_gateway")  # fmt: skip

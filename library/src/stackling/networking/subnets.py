@@ -78,7 +78,7 @@ class SubnetService(NetworkingBase):
             return [self.ipam.get_subnet(session, r.id) for r in rows if self._subnet_visible(ctx, session, r)]
 
     def _network_row(self, ctx: Context, session: Session, network: str) -> m.Network:
-        return self._require(self._networks._find_row(ctx, session, network), "network", network)
+        return self._require(self._networks.find_visible_row(ctx, session, network), "network", network)
 
     def _find_row(self, ctx: Context, session: Session, ref: str, network: str | None = None) -> m.Subnet | None:
         """By id or name among the subnets the caller sees; only those of ``network`` when it is given."""
