@@ -44,6 +44,7 @@ from stackling.errors import Conflict, ConfigError, NotFound, ValidationError
 from stackling.images import ImageService
 from stackling.ipam import Ipam
 from stackling.networking.networks import NetworkService
+from stackling.networking.nodes import fdb_refresh, network_job, server_hosts
 from stackling.placement.engine import PlacementEngine
 from stackling.placement.types import ConsumerRef
 from stackling.policy import Enforcer
@@ -58,7 +59,6 @@ MAX_USER_DATA = 65535  # bytes, nova's limit
 GIB = 1 << 30
 DHCP_OWNER = "network:dhcp"
 COMPUTE_OWNER = "compute:"
-FLOOD = "00:00:00:00:00:00"
 SUPPORTED_NETWORK_TYPES = ("vxlan", "local")
 _HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
 
@@ -468,7 +468,13 @@ class ServerService(PolicyService):
             row = self._row(session, server_id)
             row.status, row.host, row.fault, row.updated_at = "ACTIVE", outcome.host, "", self._clock()
             self._record(session, server_id, "create", outcome.host, "build", "ACTIVE", "")
-            jobs = self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False)
+            jobs = self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False,
+                                         refresh_fdb=False)  # the build's own jobs left the tried hosts out
+            for net in networks:  # a host new on the network: the hosts already there learn its VTEP
+                if outcome.host not in server_hosts(session, net.id, exclude=server_id):
+                    carriers = server_hosts(session, net.id) | {network_host}
+                    jobs += fdb_refresh(session, net.id, carriers, (row.host, network_host), inventory,
+                                        self.conductor.job_timeout)  # fmt: skip
         LOG.info("server %s: ACTIVE on %s", server_id, outcome.host)
         self._run_quietly(_Recorder(self, server_id, "cleanup"), jobs)
 
@@ -495,7 +501,7 @@ class ServerService(PolicyService):
         with self._db.read() as session:
             row = self._row(session, server_id)
             for net in networks:
-                carriers = self._carriers(session, net.id, exclude=server_id) | {host, network_host}
+                carriers = server_hosts(session, net.id, exclude=server_id) | {host, network_host}
                 for where in dict.fromkeys((host, network_host)):
                     jobs.append(self._network_job(net, where, carriers, inventory))
                 dhcp = self._dhcp_vars(session, net.id)
@@ -516,22 +522,8 @@ class ServerService(PolicyService):
         return jobs
 
     def _network_job(self, net: _Net, host: str, carriers: Iterable[str], inventory: Inventory) -> NodeJob:
-        entries = [{"mac": FLOOD, "dst": inventory.tunnel_address(other)}
-                   for other in sorted(set(carriers) - {host}) if inventory.tunnel_address(other)]  # fmt: skip
-        return self._job("network_host", host, network={"id": net.id, "vni": net.vni, "mtu": net.mtu},
-                         tunnel_address=inventory.tunnel_address(host), fdb_entries=entries)  # fmt: skip
-
-    @staticmethod
-    def _carriers(session: Session, network_id: str, exclude: str | None = None) -> set[str]:
-        """The hosts of the servers with a port on the network."""
-        query = (
-            select(m.Server.host)
-            .join(m.Port, m.Port.device_id == m.Server.id)
-            .where(m.Port.network_id == network_id, m.Server.host.is_not(None))
-        )
-        if exclude is not None:
-            query = query.where(m.Server.id != exclude)
-        return {host for host in session.scalars(query) if host}
+        network = {"id": net.id, "vni": net.vni, "mtu": net.mtu}
+        return network_job(network, host, carriers, inventory, self.conductor.job_timeout)
 
     def _dhcp_vars(self, session: Session, network_id: str) -> dict[str, Any] | None:
         """dhcp_network.yml's ``dhcp``: the DHCP port on the first IPv4 subnet with DHCP, and the
@@ -571,11 +563,12 @@ class ServerService(PolicyService):
 
     def _network_refresh(
         self, session: Session, network_ids: Iterable[str], hosts: Iterable[str], network_host: str,
-        refresh_dhcp: bool = True,
+        refresh_dhcp: bool = True, refresh_fdb: bool = True,
     ) -> builtins.list[NodeJob]:  # fmt: skip
         """After servers left the networks (in this transaction): the jobs that bring the nodes in
         line. DHCP keeps the remaining reservations, or goes (with its port) when no server port is
-        left; a host's bridge goes when nothing on it uses the network any more."""
+        left; a host's bridge goes when nothing on it uses the network any more, and (``refresh_fdb``)
+        the hosts still on the network drop their flood entries towards it."""
         jobs: builtins.list[NodeJob] = []
         for network_id in dict.fromkeys(network_ids):
             if session.get(m.Network, network_id) is None:
@@ -583,7 +576,7 @@ class ServerService(PolicyService):
             ports = session.scalars(select(m.Port).where(m.Port.network_id == network_id)).all()
             servers_left = any(p.device_owner.startswith(COMPUTE_OWNER) for p in ports)
             others = any(not p.device_owner.startswith(COMPUTE_OWNER) and p.device_owner != DHCP_OWNER for p in ports)
-            carriers = self._carriers(session, network_id)
+            carriers = server_hosts(session, network_id)
             gone = {"id": network_id, "state": "absent"}
             if servers_left:
                 dhcp = self._dhcp_vars(session, network_id) if refresh_dhcp else None
@@ -597,9 +590,13 @@ class ServerService(PolicyService):
                     jobs.append(self._job("dhcp_network", network_host, network=gone))
                     if not others and network_host not in carriers:
                         jobs.append(self._job("network_host", network_host, network=gone))
-            for host in dict.fromkeys(hosts):
-                if host not in carriers and host != network_host:
-                    jobs.append(self._job("network_host", host, network=gone))
+            left = [h for h in dict.fromkeys(hosts) if h not in carriers and h != network_host]
+            for host in left:
+                jobs.append(self._job("network_host", host, network=gone))
+            if left and refresh_fdb:  # the hosts still on the network forget the VTEPs of those that left
+                stays = carriers | ({network_host} if network_host and (servers_left or others) else set())
+                jobs += fdb_refresh(session, network_id, stays, (), read_inventory(self.conductor.inventory),
+                                    self.conductor.job_timeout)  # fmt: skip
         return jobs
 
     def _run_quietly(self, runner: JobRunner, jobs: Sequence[NodeJob]) -> None:
