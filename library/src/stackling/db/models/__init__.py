@@ -48,6 +48,7 @@ from stackling.db.models.network import (
 from stackling.db.models.router import Router, RouterInterface
 from stackling.db.models.server import Server, ServerAction
 from stackling.db.models.security_group import PortSecurityGroup, SecurityGroup, SecurityGroupRule
+from stackling.db.models.volume import Volume, VolumeAttachment, VolumeSnapshot, VolumeType
 
 __all__ = [
     "Aggregate",
@@ -99,5 +100,9 @@ __all__ = [
     "SubnetDnsNameserver",
     "SubnetHostRoute",
     "User",
+    "Volume",
+    "VolumeAttachment",
+    "VolumeSnapshot",
+    "VolumeType",
     "new_id",
 ]
