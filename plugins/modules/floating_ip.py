@@ -21,8 +21,10 @@ description:
     O(port)); with O(release=true) it also releases the address to the pool.
   - Allocating a particular O(floating_ip_address) is for cloud admins (Neutron's default); any
     caller may name one their project already holds.
-  - This module manages the cloud's records. The DNAT rules in the router's namespace are made
-    by the conductor.
+  - The library then updates the NAT of the router doing the translation on the network host
+    through the conductor (DNAT to the fixed address, SNAT from it). If that fails, the
+    association is left as it was (a floating IP allocated by the run is released) and the run
+    fails saying why. Releasing an associated floating IP disassociates it first.
 author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:

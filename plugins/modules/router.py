@@ -19,8 +19,14 @@ description:
   - All changes of one run happen in one transaction, so a router is never left half made.
   - A router with interfaces is not deleted (the error names the subnets); remove them first
     with O(interfaces=[]). The gateway goes with the router.
-  - This module manages the cloud's records. The router namespace on the network node, its
-    SNAT and the floating IPs' DNAT are made by the conductor.
+  - The library then makes the network host match the records through the conductor
+    (C(playbooks/node/router.yml)): a namespace C(qrouter-<id>), the gateway port on the
+    external network's bridge, one port per interface on the tenant network's bridge, SNAT, and
+    the floating IPs' DNAT. A router whose node work fails on creation is not kept; a failed
+    update keeps the new records and fails saying so.
+  - A run that changes no record still brings the network host in line with them (reported as
+    changed only if something there had to change), so running the task again repairs a router
+    whose node work failed. Check mode touches neither.
 author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
@@ -156,7 +162,10 @@ def run(module, cloud):
         authorize(cloud, change)
         if not module.check_mode:
             view = apply(cloud, change, owner)
-    return state_result(module, change, "router", view)
+    result = state_result(module, change, "router", view)
+    if current is not None and not change.changed and params["state"] == "present" and not module.check_mode:
+        result["changed"] = networking(cloud).routers.converge(cloud.ctx, current["id"])
+    return result
 
 
 def authorize(cloud, change):

@@ -72,8 +72,14 @@ def test_snat_floating_ip_and_removal(lab: dict[str, Any]) -> None:
     assert ping(lab["guest"], EXTERNAL + ".1", deadline=10)
 
 
-def test_deleting_the_router_removes_its_namespace_and_bridge_ports(lab: dict[str, Any]) -> None:
+def test_removing_an_interface_then_the_router_leaves_nothing(lab: dict[str, Any]) -> None:
     assert run_router(lab).ok
+    unplugged = run_router(lab, interfaces=[])
+    assert unplugged.ok and unplugged.changed, unplugged.failure
+    inside = sh("ip", "-n", lab["router_netns"], "-o", "link", "show").stdout
+    assert "qr-" not in inside and "qg-" in inside, inside
+    assert "tapi" not in sh("ip", "-n", lab["host"], "-o", "link", "show").stdout
+    assert not ping(lab["guest"], EXTERNAL + ".1", deadline=2)
     gone = run_router(lab, state="absent")
     assert gone.ok and gone.changed
     assert lab["router_netns"] not in sh("ip", "netns", "list").stdout

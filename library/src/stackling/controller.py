@@ -36,7 +36,7 @@ from stackling.identity.service import IdentityService
 from stackling.identity.tokens import TokenManager
 from stackling.images import ImageService, ImageStore
 from stackling.ipam import Ipam
-from stackling.networking import Networking
+from stackling.networking import Networking, RouterPlumbing
 from stackling.placement import PlacementEngine
 from stackling.policy import Enforcer
 from stackling.quota import QuotaEngine, QuotaService
@@ -117,7 +117,6 @@ class Controller:
         image_store = ImageStore(config.images.store_dir, config.images.max_size_gb)
         flavors = FlavorService(db, policy, clock)
         server_groups = ServerGroupService(db, policy, engines.server_groups)
-        networking = Networking.build(db, policy, engines.ipam, quota_engine)
         images = ImageService(db, policy, clock, image_store)
         keypairs = KeypairService(db, policy, clock, quota_engine)
         conductor = config.conductor
@@ -126,6 +125,8 @@ class Controller:
             collections_path=conductor.collections_path, work_dir=conductor.work_dir,
             default_timeout=conductor.job_timeout,
         ))  # fmt: skip
+        networking = Networking.build(db, policy, engines.ipam, quota_engine,
+                                      RouterPlumbing(db, engines.ipam, conductor, runner))  # fmt: skip
         servers = ServerService(
             db, policy, clock, conductor=conductor, default_zone=zone, runner=runner,
             placement=engines.placement, scheduler=engines.scheduler, group_engine=engines.server_groups,

@@ -18,6 +18,7 @@ from stackling.db import Database
 from stackling.ipam import Ipam
 from stackling.networking.floating_ips import FloatingIpService
 from stackling.networking.networks import NetworkService
+from stackling.networking.plumbing import NodeWorkFailed, RouterPlumbing
 from stackling.networking.ports import PortService
 from stackling.networking.routers import GatewayRequest, RouterService
 from stackling.networking.subnets import SubnetService
@@ -32,10 +33,12 @@ __all__ = [
     "GatewayRequest",
     "NetworkService",
     "Networking",
+    "NodeWorkFailed",
     "PortService",
     "Router",
     "RouterGateway",
     "RouterInterface",
+    "RouterPlumbing",
     "RouterService",
     "SubnetService",
 ]
@@ -50,8 +53,12 @@ class Networking:
     floating_ips: FloatingIpService
 
     @classmethod
-    def build(cls, db: Database, enforcer: Enforcer, ipam: Ipam, quotas: QuotaEngine) -> Networking:
+    def build(
+        cls, db: Database, enforcer: Enforcer, ipam: Ipam, quotas: QuotaEngine, plumbing: RouterPlumbing | None = None
+    ) -> Networking:
+        """The services; ``plumbing``: how routers reach the network host (None: records only)."""
         networks = NetworkService(db, enforcer, ipam, quotas)
         subnets = SubnetService(networks)
         ports = PortService(networks)
-        return cls(networks, subnets, ports, RouterService(networks, subnets), FloatingIpService(networks, ports))
+        return cls(networks, subnets, ports, RouterService(networks, subnets, plumbing),
+                   FloatingIpService(networks, ports, plumbing))  # fmt: skip

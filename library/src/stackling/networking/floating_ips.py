@@ -5,12 +5,16 @@ reaches the port: an interface on the address's subnet and a gateway on the floa
 network; otherwise it is refused, saying so. Asking for a particular address is for cloud admins
 (Neutron's ``create_floatingip:floating_ip_address``).
 
-The DNAT rules in the router's namespace are the conductor's job (``router_id`` says which router).
+Once a change is committed, the router doing the NAT (``router_id``; both routers when an
+association moves) is brought in line on the network host (stackling.networking.plumbing). If that
+fails, the change is taken back (the association as it was; a floating IP allocated by the call
+released) and NodeWorkFailed says why. Releasing an associated floating IP disassociates it first.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +24,7 @@ from stackling.db import models as m
 from stackling.errors import NotFound, ValidationError
 from stackling.networking._base import NetworkingBase
 from stackling.networking.networks import NetworkService
+from stackling.networking.plumbing import NodeWorkFailed, RouterPlumbing
 from stackling.networking.ports import CLOUD_OWNER, PortService
 from stackling.networking.routers import router_for
 from stackling.networking.types import FloatingIp
@@ -28,10 +33,11 @@ LOG = logging.getLogger(__name__)
 
 
 class FloatingIpService(NetworkingBase):
-    def __init__(self, networks: NetworkService, ports: PortService) -> None:
+    def __init__(self, networks: NetworkService, ports: PortService, plumbing: RouterPlumbing | None = None) -> None:
         super().__init__(networks._db, networks._enforcer, networks.ipam, networks.quotas)
         self._networks = networks
         self._ports = ports
+        self.plumbing = plumbing  # None: records only
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> FloatingIp | None:
@@ -91,34 +97,82 @@ class FloatingIpService(NetworkingBase):
                     assert row is not None
                     self._associate(ctx, session, row, port, fixed_ip_address)
             LOG.info("allocated floating IP %s (%s) to project %s", made.id, made.address, project_id)
-            return self._get(session, made.id)
+            record = self._get(session, made.id)
+        try:
+            self._converge([record.router_id])
+        except NodeWorkFailed as exc:
+            self._release(record.id)
+            self._converge_quietly([record.router_id])
+            raise NodeWorkFailed("floating IP %s is not allocated: %s" % (record.floating_ip_address, exc)) from None
+        return record
 
     def associate(self, ctx: Context, ref: str, port: str, fixed_ip_address: str | None = None) -> FloatingIp:
         """Point the floating IP at ``port``'s IPv4 address (the first one unless ``fixed_ip_address``)."""
         with self._db.write() as session:
             row = self._existing(ctx, session, ref)
             self._enforce(ctx, "network:update_floatingip", {"project_id": row.project_id})
+            was = _record(session, row)
             self._associate(ctx, session, row, port, fixed_ip_address)
             LOG.info("associated floating IP %s with port %s", row.id, row.fixed_port_id)
-            return self._get(session, row.id)
+            now = self._get(session, row.id)
+        return self._converge_or_restore(was, now)
 
     def disassociate(self, ctx: Context, ref: str) -> FloatingIp:
         with self._db.write() as session:
             row = self._existing(ctx, session, ref)
             self._enforce(ctx, "network:update_floatingip", {"project_id": row.project_id})
+            was = _record(session, row)
             self.ipam.disassociate_floating_ip(session, row.id)
             LOG.info("disassociated floating IP %s", row.id)
-            return self._get(session, row.id)
+            now = self._get(session, row.id)
+        return self._converge_or_restore(was, now)
 
     def delete(self, ctx: Context, ref: str) -> None:
-        """Release the floating IP: its address goes back to the external network's pool."""
-        with self._db.write() as session:
+        """Release the floating IP: its address goes back to the external network's pool (an
+        associated one is disassociated first, on the network host too)."""
+        with self._db.read() as session:
             row = self._existing(ctx, session, ref)
             self._enforce(ctx, "network:delete_floatingip", {"project_id": row.project_id})
+            fip_id, associated = row.id, row.fixed_port_id is not None
+        if associated:
+            self.disassociate(ctx, fip_id)
+        self._release(fip_id)
+
+    def _release(self, fip_id: str) -> None:
+        with self._db.write() as session:
+            row = session.get(m.FloatingIp, fip_id)
+            if row is None:
+                return
             project_id = row.project_id
             self.ipam.delete_floating_ip(session, row.id)
             self.quotas.release(session, project_id, floating_ips=1)
-            LOG.info("released floating IP %s", ref)
+            LOG.info("released floating IP %s", fip_id)
+
+    # --- the network host ----------------------------------------------------------------------------
+    def _converge(self, router_ids: Iterable[str | None]) -> None:
+        wanted = [r for r in dict.fromkeys(router_ids) if r is not None]
+        if self.plumbing is not None and wanted:
+            self.plumbing.converge(wanted)
+
+    def _converge_quietly(self, router_ids: Iterable[str | None]) -> None:
+        wanted = [r for r in dict.fromkeys(router_ids) if r is not None]
+        if self.plumbing is not None and wanted:
+            self.plumbing.converge_quietly(wanted)
+
+    def _converge_or_restore(self, was: FloatingIp, now: FloatingIp) -> FloatingIp:
+        """Bring the routers of the old and new association in line; if that fails, put the
+        association back as it ``was`` (records and routers) and raise."""
+        try:
+            self._converge([was.router_id, now.router_id])
+        except NodeWorkFailed as exc:
+            with self._db.write() as session:
+                row = session.get(m.FloatingIp, now.id)
+                if row is not None:
+                    row.fixed_port_id, row.fixed_ip_address = was.port_id, was.fixed_ip_address
+                    session.flush()
+            self._converge_quietly([was.router_id, now.router_id])
+            raise NodeWorkFailed("floating IP %s is left as it was: %s" % (now.floating_ip_address, exc)) from None
+        return now
 
     # --- helpers -------------------------------------------------------------------------------------
     def _existing(self, ctx: Context, session: Session, ref: str) -> m.FloatingIp:

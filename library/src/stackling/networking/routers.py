@@ -4,8 +4,12 @@ the project's subnets (each takes the subnet's gateway address). One router neve
 overlapping subnets, its gateway's included (stackling.ipam.check_router_subnets); a subnet is on
 at most one router. Counted in the ``routers`` quota; interface ports in ``ports``.
 
-Every change of one call happens in one transaction: a router is never left half made.
-The node side (router namespaces, SNAT/DNAT rules) is the conductor's job.
+Every change of one call happens in one transaction: a router is never left half made. Once it is
+committed, the network host is brought in line through the conductor (stackling.networking.plumbing:
+namespace, ports, SNAT and floating IPs). A router whose node work fails on creation is taken
+back (records and node side); a failed update or delete raises NodeWorkFailed and leaves the
+records as the error says, and ``converge`` (what the cloud module runs on every present run)
+retries the node side.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from stackling.ipam import check_router_subnets
 from stackling.ipam.types import FixedIp, FixedIpRequest, SubnetInfo
 from stackling.networking._base import ROUTER_GATEWAY, ROUTER_INTERFACE, NetworkingBase, check_name, describe_users
 from stackling.networking.networks import NetworkService
+from stackling.networking.plumbing import NodeWorkFailed, RouterPlumbing
 from stackling.networking.subnets import SubnetService
 from stackling.networking.types import Router, RouterGateway, RouterInterface
 
@@ -51,10 +56,11 @@ def router_for(session: Session, external_network_id: str, subnet_id: str) -> st
 
 
 class RouterService(NetworkingBase):
-    def __init__(self, networks: NetworkService, subnets: SubnetService) -> None:
+    def __init__(self, networks: NetworkService, subnets: SubnetService, plumbing: RouterPlumbing | None = None) -> None:
         super().__init__(networks._db, networks._enforcer, networks.ipam, networks.quotas)
         self._networks = networks
         self._subnets = subnets
+        self.plumbing = plumbing  # None: records only
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str, project: str | None = None) -> Router | None:
@@ -105,7 +111,13 @@ class RouterService(NetworkingBase):
                 for subnet in interfaces:
                     self._add_interface(ctx, session, row, subnet)
             LOG.info("created router %s (%s) in project %s", row.id, name, project_id)
-            return _router(session, row)
+            made = _router(session, row)
+        try:
+            self._converge([made.id])
+        except BaseException:
+            self._take_back(made.id)
+            raise
+        return made
 
     def update(
         self,
@@ -123,6 +135,7 @@ class RouterService(NetworkingBase):
         with self._db.write() as session:
             row = self._require(self._find_row(ctx, session, ref), "router", ref)
             self._enforce(ctx, "network:update_router", {"project_id": row.project_id})
+            before = _networks_of(session, row)
             if name is not None:
                 row.name = check_name("router", name)
             for subnet in remove_interfaces:
@@ -135,11 +148,27 @@ class RouterService(NetworkingBase):
                 self._add_interface(ctx, session, row, subnet)
             session.flush()
             LOG.info("updated router %s (%s)", row.id, row.name)
-            return _router(session, row)
+            updated = _router(session, row)
+        try:
+            self._converge([updated.id], before)
+        except NodeWorkFailed as exc:
+            raise NodeWorkFailed("router %s: the change is saved, but the network host does not match it yet (%s); "
+                                 "run the same change again to retry" % (updated.name or updated.id, exc)) from None
+        return updated
+
+    def converge(self, ctx: Context, ref: str) -> bool:
+        """Bring the network host in line with the router's records (a retry after a failed node
+        run). True if anything changed there; False too when the caller may not update the router."""
+        with self._db.read() as session:
+            row = self._require(self._find_row(ctx, session, ref), "router", ref)
+            if not self._may(ctx, "network:update_router", row.project_id):
+                return False
+            router_id = row.id
+        return self._converge([router_id])
 
     def delete(self, ctx: Context, ref: str) -> None:
-        """Delete a router without interfaces (its gateway goes with it)."""
-        with self._db.write() as session:
+        """Delete a router without interfaces (its gateway goes with it): first on the network host, then the records."""
+        with self._db.read() as session:
             row = self._require(self._find_row(ctx, session, ref), "router", ref)
             self._enforce(ctx, "network:delete_router", {"project_id": row.project_id})
             subnets = self._interface_subnets(session, row.id)
@@ -148,11 +177,39 @@ class RouterService(NetworkingBase):
                     "router %s still has interfaces on subnet(s) %s; remove them first"
                     % (row.name or row.id, describe_users(["%s (%s)" % (s.id, s.cidr) for s in subnets]))
                 )
+            router_id, label = row.id, row.name or row.id
+        if self.plumbing is not None:  # the node side first: a failure leaves the router as it was
+            try:
+                self.plumbing.remove(router_id)
+            except NodeWorkFailed as exc:
+                raise NodeWorkFailed("router %s is kept: removing it from the network host failed (%s); delete it "
+                                     "again to retry" % (label, exc)) from None
+        self._delete_rows(router_id)
+
+    def _delete_rows(self, router_id: str) -> None:
+        with self._db.write() as session:
+            row = session.get(m.Router, router_id)
+            if row is None:
+                return
+            networks = _networks_of(session, row)
+            for subnet_id in _interface_subnet_ids(session, row.id):  # only when a failed create is taken back
+                self._detach(session, row, subnet_id)
             self._clear_gateway(session, row)
             session.delete(row)
             session.flush()
             self.quotas.release(session, row.project_id, routers=1)
             LOG.info("deleted router %s (%s)", row.id, row.name)
+        if self.plumbing is not None:
+            self.plumbing.converge_quietly([], networks)
+
+    def _take_back(self, router_id: str) -> None:
+        """A router whose node work failed on creation: its node side and its records go."""
+        if self.plumbing is not None:
+            self.plumbing.remove_quietly(router_id)
+        self._delete_rows(router_id)
+
+    def _converge(self, router_ids: Sequence[str], networks: Iterable[str] = ()) -> bool:
+        return self.plumbing is not None and self.plumbing.converge(router_ids, networks)
 
     # --- the gateway ---------------------------------------------------------------------------------
     def _set_gateway(self, ctx: Context, session: Session, row: m.Router, wanted: GatewayRequest) -> None:
@@ -225,6 +282,11 @@ class RouterService(NetworkingBase):
         if users:
             raise Conflict("interfaces: floating IP(s) %s reach subnet %s through router %s; disassociate them first"
                            % (describe_users(users), subnet.cidr, row.name or row.id))  # fmt: skip
+        self._detach(session, row, subnet.id)
+
+    def _detach(self, session: Session, row: m.Router, subnet_id: str) -> None:
+        interface = session.get(m.RouterInterface, subnet_id)
+        assert interface is not None
         port_id = interface.port_id
         session.delete(interface)
         session.flush()
@@ -255,6 +317,15 @@ class RouterService(NetworkingBase):
             .where(m.FloatingIp.network_id == row.external_network_id, m.IpAllocation.subnet_id.in_(subnet_ids))
             .order_by(m.FloatingIp.address)
         ).all())  # fmt: skip
+
+
+def _networks_of(session: Session, row: m.Router) -> list[str]:
+    """The networks the router has ports on (its gateway's and its interfaces')."""
+    networks = [row.external_network_id] if row.external_network_id else []
+    return networks + list(session.scalars(
+        select(m.Subnet.network_id).join(m.RouterInterface, m.RouterInterface.subnet_id == m.Subnet.id)
+        .where(m.RouterInterface.router_id == row.id)
+    ).all())  # fmt: skip
 
 
 def _interface_subnet_ids(session: Session, router_id: str) -> list[str]:
