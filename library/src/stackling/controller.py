@@ -43,7 +43,15 @@ from stackling.quota import QuotaEngine, QuotaService
 from stackling.scheduler import ComputeHosts, Scheduler, ServerGroups
 from stackling.scheduler.volume.backends import StorageBackends
 from stackling.scheduler.volume.scheduler import VolumeScheduler
-from stackling.storage import StorageBackendService
+from stackling.storage import (
+    AttachmentService,
+    SnapshotService,
+    StorageBackendService,
+    VolumeEngines,
+    VolumeJobs,
+    VolumeService,
+    VolumeTypeService,
+)
 from stackling.tokens import FernetTokenProvider, KeyRepository
 
 
@@ -97,6 +105,10 @@ class Controller:
     keypairs: KeypairService
     networking: Networking
     servers: ServerService
+    volume_types: VolumeTypeService
+    volumes: VolumeService
+    volume_snapshots: SnapshotService
+    volume_attachments: AttachmentService
     owns_db: bool = True
 
     @classmethod
@@ -127,8 +139,11 @@ class Controller:
         ))  # fmt: skip
         networking = Networking.build(db, policy, engines.ipam, quota_engine,
                                       RouterPlumbing(db, engines.ipam, conductor, runner))  # fmt: skip
+        volume_engines = VolumeEngines(clock, runner, VolumeJobs(conductor), quota_engine, engines.placement)
+        attachments = AttachmentService(db, policy, volume_engines)
         servers = ServerService(
             db, policy, clock, conductor=conductor, default_zone=zone, runner=runner,
+            release_volumes=attachments.release_server,
             placement=engines.placement, scheduler=engines.scheduler, group_engine=engines.server_groups,
             ipam=engines.ipam, quotas=quota_engine, flavors=flavors, images=images, keypairs=keypairs,
             server_groups=server_groups, networks=networking.networks,
@@ -154,6 +169,10 @@ class Controller:
             images=images,
             keypairs=keypairs,
             servers=servers,
+            volume_types=VolumeTypeService(db, policy, clock),
+            volumes=VolumeService(db, policy, volume_engines, scheduler=engines.volume_scheduler, images=images),
+            volume_snapshots=SnapshotService(db, policy, volume_engines),
+            volume_attachments=attachments,
             owns_db=owns_db,
         )
 

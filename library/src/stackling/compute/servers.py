@@ -20,7 +20,7 @@ import builtins
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -185,8 +185,11 @@ class ServerService(PolicyService):
         keypairs: KeypairService,
         server_groups: ServerGroupService,
         networks: NetworkService,
+        release_volumes: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(db, enforcer)
+        # Called with a deleted server's id once its domain is gone: its volumes are detached.
+        self._release_volumes = release_volumes
         self._clock = clock
         self.conductor = conductor
         self.default_zone = default_zone
@@ -714,6 +717,8 @@ class ServerService(PolicyService):
                     message = self._without_hosts(session, server_id, result.failure)
                 raise Conflict("server %s: deleting it on its host failed (%s); it stays in ERROR, delete it again "
                                "when the host is back" % (server_id, message))  # fmt: skip
+        if self._release_volumes is not None:
+            self._release_volumes(server_id)
         with self._db.write() as session:
             row = self._row(session, server_id)
             self._release_host_side(session, row)

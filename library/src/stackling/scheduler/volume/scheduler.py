@@ -7,7 +7,7 @@ claim (DISK_GB on the backend's provider) falls back to the alternates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stackling.allocation_errors import CapacityExceeded, ConcurrentUpdate, FilterRecord, NoValidHost
@@ -59,9 +59,16 @@ class VolumeScheduler:
         ranked = [remaining[i] for i in sorted(range(len(remaining)), key=lambda i: -totals[i])]
         return BackendSelection(ranked[0], tuple(ranked[1 : 1 + self.alternates]))
 
-    def schedule_and_claim(self, db: Database, consumer: ConsumerRef, request: VolumeRequest) -> BackendState:
+    def schedule_and_claim(
+        self, db: Database, consumer: ConsumerRef, request: VolumeRequest,
+        only: Callable[[BackendState], bool] | None = None,
+    ) -> BackendState:  # fmt: skip
+        """Claim on the best backend (``only``: the backends a volume type or source allows)."""
         with db.read() as session:
-            selection = self.select(self.backends.load(session), request)
+            backends = [b for b in self.backends.load(session) if only is None or only(b)]
+            if not backends:
+                raise NoValidHost([FilterRecord("volume type", 0, ())], reason="no storage backend of the volume type")
+            selection = self.select(backends, request)
         failures: list[str] = []
         for backend in selection.backends:
             try:
