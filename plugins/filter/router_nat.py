@@ -19,7 +19,9 @@ author:
   - Stackling developers (!UNKNOWN)
 options:
   _input:
-    description: The router (C(gateway) with C(port_id), C(address) and C(enable_snat); C(interfaces) with C(cidr); C(floating_ips) with C(floating_ip) and C(fixed_ip)).
+    description:
+      - The router, as C(router.yml) gets it. C(gateway) with C(port_id), C(address) and
+        C(enable_snat); C(interfaces) with C(cidr); C(floating_ips) with C(floating_ip) and C(fixed_ip).
     type: dict
     required: true
 """

@@ -20,7 +20,7 @@ description:
   - A router with interfaces is not deleted (the error names the subnets); remove them first
     with O(interfaces=[]). The gateway goes with the router.
   - The library then makes the network host match the records through the conductor
-    (C(playbooks/node/router.yml)): a namespace C(qrouter-<id>), the gateway port on the
+    (C(playbooks/node/router.yml)), making a namespace C(qrouter-<id>), the gateway port on the
     external network's bridge, one port per interface on the tenant network's bridge, SNAT, and
     the floating IPs' DNAT. A router whose node work fails on creation is not kept; a failed
     update keeps the new records and fails saying so.
