@@ -27,7 +27,7 @@ def lab(cloud: Cloud, tmp_path: Path) -> tuple[Cloud, FakeRunner]:
                                        "stackling_physical_bridges": {"provider": "br-provider"}}}}}}}))  # fmt: skip
     runner = FakeRunner()
     plumbing = RouterPlumbing(c.db, c.engines.ipam, ConductorConfig(inventory=inventory), runner)
-    c.networking.routers.plumbing = c.networking.floating_ips.plumbing = plumbing
+    c.networking.routers.plumbing = c.networking.floating_ips.plumbing = c.networking.ports.plumbing = plumbing
     a = cloud.project("rtr-a")
     cloud.user("alice", a)
     alice = cloud.login("alice", "rtr-a")
@@ -67,6 +67,10 @@ def test_router_and_floating_ip_vars_follow_the_records(lab: tuple[Cloud, FakeRu
                                                    "fixed_ip": fip.fixed_ip_address}]  # fmt: skip
     net.floating_ips.delete(alice, fip.id)  # disassociated on the node first, then released
     assert router_job(runner)["floating_ips"] == []
+    kept = net.floating_ips.create(alice, "public", port="web-0")
+    assert router_job(runner)["floating_ips"] != []
+    net.ports.delete(alice, "web-0")  # its floating IP is disassociated, and its NAT goes
+    assert router_job(runner)["floating_ips"] == [] and net.floating_ips.get(alice, kept.id).port_id is None
 
     runner.jobs.clear()
     net.routers.update(alice, "r1", remove_interfaces=["private-v4"])

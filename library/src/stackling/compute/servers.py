@@ -45,6 +45,7 @@ from stackling.images import ImageService
 from stackling.ipam import Ipam
 from stackling.networking.networks import NetworkService
 from stackling.networking.nodes import fdb_refresh, network_job, server_hosts
+from stackling.networking.plumbing import RouterPlumbing, disassociate_from_ports
 from stackling.placement.engine import PlacementEngine
 from stackling.placement.types import ConsumerRef
 from stackling.policy import Enforcer
@@ -721,6 +722,7 @@ class ServerService(PolicyService):
             self._release_volumes(server_id)
         with self._db.write() as session:
             row = self._row(session, server_id)
+            routers = disassociate_from_ports(session, [p.id for p in self._ports(session, row.id)])
             self._release_host_side(session, row)
             self._quotas.release(session, row.project_id, instances=1, cores=row.vcpus, ram_mb=row.ram_mb)
             session.execute(sql_delete(m.ServerAction).where(m.ServerAction.server_id == server_id))
@@ -729,6 +731,8 @@ class ServerService(PolicyService):
             jobs = self._network_refresh(session, networks, [host] if host else [], network_host)
         LOG.info("deleted server %s", server_id)
         self._run_quietly(self.runner, jobs)
+        if routers:  # its floating IPs were disassociated: their NAT goes from the routers
+            RouterPlumbing(self._db, self._ipam, self.conductor, self.runner).converge_quietly(routers)
 
     # --- helpers -------------------------------------------------------------------------------------
     @staticmethod

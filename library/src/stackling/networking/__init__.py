@@ -59,6 +59,6 @@ class Networking:
         """The services; ``plumbing``: how routers reach the network host (None: records only)."""
         networks = NetworkService(db, enforcer, ipam, quotas)
         subnets = SubnetService(networks)
-        ports = PortService(networks)
+        ports = PortService(networks, plumbing)
         return cls(networks, subnets, ports, RouterService(networks, subnets, plumbing),
                    FloatingIpService(networks, ports, plumbing))  # fmt: skip

@@ -216,5 +216,26 @@ class RouterPlumbing:
         return port
 
 
+def disassociate_from_ports(session: Session, port_ids: Iterable[str]) -> list[str]:
+    """Disassociate the floating IPs pointing at ``port_ids`` (ports about to go, as in Neutron);
+    returns the routers whose NAT must change on the network host."""
+    wanted = list(port_ids)
+    if not wanted:
+        return []
+    held = (m.IpAllocation.port_id == m.FloatingIp.fixed_port_id) & (
+        m.IpAllocation.address == m.FloatingIp.fixed_ip_address)  # fmt: skip
+    routers = session.scalars(
+        select(m.Router.id)
+        .join(m.RouterInterface, m.RouterInterface.router_id == m.Router.id)
+        .join(m.IpAllocation, m.IpAllocation.subnet_id == m.RouterInterface.subnet_id)
+        .join(m.FloatingIp, held & (m.FloatingIp.network_id == m.Router.external_network_id))
+        .where(m.FloatingIp.fixed_port_id.in_(wanted))
+    ).all()
+    for row in session.scalars(select(m.FloatingIp).where(m.FloatingIp.fixed_port_id.in_(wanted))).all():
+        row.fixed_port_id = row.fixed_ip_address = None
+    session.flush()
+    return list(dict.fromkeys(routers))
+
+
 def _with_prefix(address: str, cidr: str) -> str:
     return "%s/%s" % (address, cidr.split("/")[1])

@@ -20,6 +20,7 @@ from stackling.errors import Conflict, ValidationError
 from stackling.ipam.pools import parse_address
 from stackling.networking._base import INTERNAL_OWNERS, NetworkingBase, check_name, describe_port, field_of
 from stackling.networking.networks import NetworkService
+from stackling.networking.plumbing import RouterPlumbing, disassociate_from_ports
 from stackling.networking.types import FixedIp, FixedIpRequest, Port
 
 LOG = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ def counted(device_owner: str) -> bool:
 
 
 class PortService(NetworkingBase):
-    def __init__(self, networks: NetworkService) -> None:
+    def __init__(self, networks: NetworkService, plumbing: RouterPlumbing | None = None) -> None:
         super().__init__(networks._db, networks._enforcer, networks.ipam, networks.quotas)
         self._networks = networks
+        self.plumbing = plumbing  # routers whose floating IPs pointed at a deleted port; None: records only
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> Port | None:
@@ -130,13 +132,13 @@ class PortService(NetworkingBase):
             self._enforce(ctx, "network:delete_port", {"project_id": row.project_id})
             if row.device_owner.startswith(CLOUD_OWNER):
                 raise Conflict("port %s is the %s: remove it there" % (row.id, describe_port(row)))
-            for fip in session.scalars(select(m.FloatingIp).where(m.FloatingIp.fixed_port_id == row.id)).all():
-                fip.fixed_port_id = fip.fixed_ip_address = None
-            session.flush()
+            routers = disassociate_from_ports(session, [row.id])
             self.ipam.delete_port(session, row.id)
             if counted(row.device_owner):
                 self.quotas.release(session, row.project_id, ports=1)
             LOG.info("deleted port %s", row.id)
+        if routers and self.plumbing is not None:  # the floating IPs' NAT goes too
+            self.plumbing.converge_quietly(routers)
 
     # --- helpers -------------------------------------------------------------------------------------
     def _check_device_owner(self, ctx: Context, project_id: str, device_owner: str) -> None:
