@@ -22,6 +22,12 @@ def networking(cloud):
     return cloud.controller.networking
 
 
+def missing_network(cloud, params):
+    """True when the ``network`` option names a network the caller does not see: an ``*_info`` module
+    filtering by it then returns an empty list rather than failing."""
+    return params["network"] is not None and networking(cloud).networks.find(cloud.ctx, params["network"]) is None
+
+
 # --- views -----------------------------------------------------------------------------------------
 def network_view(network):
     return {"id": network.id, "name": network.name, "project_id": network.project_id,

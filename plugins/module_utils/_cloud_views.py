@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable, Optional
+
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import format_time
 
 
@@ -36,6 +39,72 @@ def find_or_list(name, find, list_all):
         found = find(name)
         return [found] if found is not None else []
     return list(list_all())
+
+
+def run_info_module(
+    argument_spec: dict,
+    result_key: str,
+    list_all: Optional[Callable[[Any, dict], Iterable[Any]]] = None,
+    view: Optional[Callable[[Any], dict]] = None,
+    find: Optional[Callable[[Any, dict, str], Any]] = None,
+    keep: Optional[Callable[[dict, Any], bool]] = None,
+    empty_if: Optional[Callable[[Any, dict], bool]] = None,
+    cloud_view: Optional[Callable[[Any, Any], dict]] = None,
+    service: Optional[Callable[[Any], Any]] = None,
+    **module_kwargs: Any
+) -> None:
+    """Run a cloud ``*_info`` module: it exits with ``{"changed": False, result_key: [view, ...]}``.
+
+    The hooks get the logged-in ``cloud`` and the module's ``params``:
+
+    - ``list_all(cloud, params)``: the records the caller may see, narrowed by the module's filters;
+    - ``find(cloud, params, name)``: the record named ``name`` (or with that id) or None; used instead of
+      ``list_all`` when the ``name`` option is set (a module without ``find`` matches ``name`` in ``keep``);
+    - ``keep(params, record)``: the filters the library does not apply itself (``external``, ``visibility``);
+    - ``empty_if(cloud, params)``: True when a filter names something the caller cannot see (a missing
+      ``network``): the answer is then an empty list, not an error;
+    - ``view(record)``, or ``cloud_view(cloud, record)`` for a view that looks more up (exactly one of them);
+    - ``service(cloud)``: instead of ``find`` and ``list_all``, a library service whose ``find(ctx, name)``
+      and ``list(ctx)`` take no filter (``cloud.flavors``).
+
+    ``module_kwargs`` go to AnsibleModule (``mutually_exclusive``, ``required_by``, ...).
+    """
+    if (view is None) == (cloud_view is None):
+        raise TypeError("run_info_module wants exactly one of view and cloud_view")
+    if service is not None:
+        find, list_all = _service_lookups(service)
+    if list_all is None:
+        raise TypeError("run_info_module wants list_all or service")
+
+    def run(module, cloud):
+        params = module.params
+        if empty_if is not None and empty_if(cloud, params):
+            records = []
+        elif find is not None:
+            records = find_or_list(params.get("name"), lambda name: find(cloud, params, name),
+                                   lambda: list_all(cloud, params))
+        else:
+            records = list(list_all(cloud, params))
+        if keep is not None:
+            records = [record for record in records if keep(params, record)]
+        if cloud_view is not None:
+            views = [cloud_view(cloud, record) for record in records]
+        else:
+            views = [view(record) for record in records]
+        return {"changed": False, result_key: views}
+
+    run_cloud_module(cloud_module(argument_spec, **module_kwargs), run)
+
+
+def _service_lookups(service):
+    """``find`` and ``list_all`` hooks over a library service's unfiltered ``find(ctx, name)`` and ``list(ctx)``."""
+    def find(cloud, params, name):
+        return service(cloud).find(cloud.ctx, name)
+
+    def list_all(cloud, params):
+        return service(cloud).list(cloud.ctx)
+
+    return find, list_all
 
 
 def inventory_view(inventory):

@@ -60,20 +60,15 @@ allocations:
     used: {description: "Amount allocated.", type: int, sample: 2}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import allocation_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import allocation_view, run_info_module
 
 ARGUMENT_SPEC = {"consumer": {"type": "str"}, "host": {"type": "str"}}
 
 
-def run(module, cloud):
-    rows = cloud.allocations.allocations(cloud.ctx, consumer=module.params["consumer"], host=module.params["host"])
-    return {"changed": False, "allocations": [allocation_view(row) for row in rows]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC, required_one_of=[["consumer", "host"]])
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "allocations", view=allocation_view, required_one_of=[["consumer", "host"]],
+                    list_all=lambda cloud, params: cloud.allocations.allocations(
+                        cloud.ctx, consumer=params["consumer"], host=params["host"]))
 
 
 if __name__ == "__main__":

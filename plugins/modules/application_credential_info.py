@@ -67,8 +67,7 @@ application_credentials:
     expires_at: {description: "Expiry (ISO 8601, UTC), or null.", type: str, sample: "2030-12-31T00:00:00Z"}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import credential_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import credential_view, run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -77,21 +76,17 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    params = module.params
+def list_credentials(cloud, params):
     owner = None
     if params["user"] is not None:
         owner = cloud.resolve("user", params["user"], params["user_domain"], field="user",
                               domain_field="user_domain")["id"]
-    credentials = cloud.identity.list_application_credentials(cloud.ctx, owner)
-    if params["name"] is not None:
-        credentials = [credential for credential in credentials if params["name"] in (credential.name, credential.id)]
-    return {"changed": False, "application_credentials": [credential_view(credential) for credential in credentials]}
+    return cloud.identity.list_application_credentials(cloud.ctx, owner)
 
 
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "application_credentials", view=credential_view, list_all=list_credentials,
+                    keep=lambda params, credential: params["name"] in (None, credential.name, credential.id))
 
 
 if __name__ == "__main__":

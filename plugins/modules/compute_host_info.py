@@ -67,21 +67,14 @@ compute_hosts:
       sample: {VCPU: {total: 16, reserved: 0, allocation_ratio: 4.0, min_unit: 1, max_unit: 16, step_size: 1, used: 6, capacity: 64}}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import compute_host_info_view, find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import compute_host_info_view, run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}}
 
 
-def run(module, cloud):
-    hosts = find_or_list(module.params["name"], lambda name: cloud.compute_hosts.find(cloud.ctx, name),
-                         lambda: cloud.compute_hosts.list(cloud.ctx))
-    return {"changed": False, "compute_hosts": [compute_host_info_view(host) for host in hosts]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "compute_hosts", view=compute_host_info_view,
+                    service=lambda cloud: cloud.compute_hosts)
 
 
 if __name__ == "__main__":

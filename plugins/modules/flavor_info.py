@@ -58,21 +58,13 @@ flavors:
     project_access: {description: "Ids of the projects granted a private flavor.", type: list, elements: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, flavor_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import flavor_view, run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}}
 
 
-def run(module, cloud):
-    flavors = find_or_list(module.params["name"], lambda name: cloud.flavors.find(cloud.ctx, name),
-                           lambda: cloud.flavors.list(cloud.ctx))
-    return {"changed": False, "flavors": [flavor_view(flavor) for flavor in flavors]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "flavors", view=flavor_view, service=lambda cloud: cloud.flavors)
 
 
 if __name__ == "__main__":

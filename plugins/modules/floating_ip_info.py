@@ -61,27 +61,18 @@ floating_ips:
     router_id: {description: "The router doing its NAT.", type: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import floating_ip_view, networking
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import (
+    floating_ip_view, missing_network, networking)
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {"floating_ip_address": {"type": "str"}, "port": {"type": "str"}, "network": {"type": "str"}}
 
 
-def run(module, cloud):
-    services = networking(cloud)
-    params = module.params
-    if params["network"] is not None and services.networks.find(cloud.ctx, params["network"]) is None:
-        return {"changed": False, "floating_ips": []}
-    listed = services.floating_ips.list(cloud.ctx, port=params["port"], network=params["network"])
-    wanted = params["floating_ip_address"]
-    if wanted is not None:
-        listed = [fip for fip in listed if wanted in (fip.id, fip.floating_ip_address)]
-    return {"changed": False, "floating_ips": [floating_ip_view(fip) for fip in listed]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "floating_ips", view=floating_ip_view, empty_if=missing_network,
+                    list_all=lambda cloud, params: networking(cloud).floating_ips.list(
+                        cloud.ctx, port=params["port"], network=params["network"]),
+                    keep=lambda params, fip: params["floating_ip_address"] in (None, fip.id, fip.floating_ip_address))
 
 
 if __name__ == "__main__":

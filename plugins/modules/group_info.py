@@ -62,7 +62,7 @@ groups:
     members: {description: "Names of the members, sorted.", type: list, elements: str, sample: [alice, bob]}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -76,23 +76,18 @@ def group_view(cloud, group):
             "members": members}
 
 
-def run(module, cloud):
-    params = module.params
-    if params["name"] is not None:
-        try:
-            groups = [cloud.identity.get_group(cloud.ctx, params["name"], params["domain"])]
-        except LookupError as exc:  # the library's NotFound
-            if getattr(exc, "kind", None) != "group":
-                raise
-            groups = []
-    else:
-        groups = cloud.identity.list_groups(cloud.ctx, params["domain"])
-    return {"changed": False, "groups": [group_view(cloud, group) for group in groups]}
+def find_group(cloud, params, name):
+    try:
+        return cloud.identity.get_group(cloud.ctx, name, params["domain"])
+    except LookupError as exc:  # the library's NotFound
+        if getattr(exc, "kind", None) != "group":
+            raise
+        return None
 
 
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "groups", cloud_view=group_view, find=find_group,
+                    list_all=lambda cloud, params: cloud.identity.list_groups(cloud.ctx, params["domain"]))
 
 
 if __name__ == "__main__":

@@ -51,21 +51,13 @@ aggregates:
     hosts: {description: "Names of its hosts.", type: list, elements: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import aggregate_view, find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import aggregate_view, run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}}
 
 
-def run(module, cloud):
-    aggregates = find_or_list(module.params["name"], lambda name: cloud.aggregates.find(cloud.ctx, name),
-                              lambda: cloud.aggregates.list(cloud.ctx))
-    return {"changed": False, "aggregates": [aggregate_view(aggregate) for aggregate in aggregates]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "aggregates", view=aggregate_view, service=lambda cloud: cloud.aggregates)
 
 
 if __name__ == "__main__":

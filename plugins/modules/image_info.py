@@ -75,9 +75,8 @@ images:
     updated_at: {description: "Last change, ISO 8601 UTC.", type: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_images import image_view
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -85,18 +84,9 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    images = cloud.controller.images
-    found = find_or_list(module.params["name"], lambda name: images.find(cloud.ctx, name),
-                         lambda: images.list(cloud.ctx))
-    wanted = module.params["visibility"]
-    return {"changed": False,
-            "images": [image_view(image) for image in found if wanted is None or image.visibility == wanted]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "images", view=image_view, service=lambda cloud: cloud.controller.images,
+                    keep=lambda params, image: params["visibility"] in (None, image.visibility))
 
 
 if __name__ == "__main__":

@@ -62,9 +62,8 @@ keypairs:
     created_at: {description: "Creation time, ISO 8601 UTC.", type: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_images import keypair_view
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -72,16 +71,11 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    keypairs, user = cloud.controller.keypairs, module.params["user"]
-    found = find_or_list(module.params["name"], lambda name: keypairs.find(cloud.ctx, name, user=user),
-                         lambda: keypairs.list(cloud.ctx, user=user))
-    return {"changed": False, "keypairs": [keypair_view(keypair) for keypair in found]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "keypairs", view=keypair_view,
+                    find=lambda cloud, params, name: cloud.controller.keypairs.find(
+                        cloud.ctx, name, user=params["user"]),
+                    list_all=lambda cloud, params: cloud.controller.keypairs.list(cloud.ctx, user=params["user"]))
 
 
 if __name__ == "__main__":

@@ -61,31 +61,23 @@ networks:
     subnets: {description: "Ids of its subnets the caller may see.", type: list, elements: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import network_view, networking
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}, "external": {"type": "bool"}}
 
 
-def run(module, cloud):
-    services = networking(cloud)
-    found = find_or_list(module.params["name"], lambda name: services.networks.find(cloud.ctx, name),
-                         lambda: services.networks.list(cloud.ctx))
-    wanted = module.params["external"]
-    subnets = services.subnets.list(cloud.ctx)
-    views = []
-    for network in found:
-        if wanted is None or network.external == wanted:
-            view = network_view(network)
-            view["subnets"] = [subnet.id for subnet in subnets if subnet.network_id == network.id]
-            views.append(view)
-    return {"changed": False, "networks": views}
+def network_info_view(cloud, network):
+    """network_view plus the ids of the network's subnets the caller sees."""
+    view = network_view(network)
+    view["subnets"] = [subnet.id for subnet in networking(cloud).subnets.list(cloud.ctx, network.id)]
+    return view
 
 
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "networks", cloud_view=network_info_view,
+                    service=lambda cloud: networking(cloud).networks,
+                    keep=lambda params, network: params["external"] in (None, network.external))
 
 
 if __name__ == "__main__":

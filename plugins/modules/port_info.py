@@ -63,26 +63,18 @@ ports:
     fixed_ips: {description: "Addresses (subnet_id, ip_address).", type: list, elements: dict}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import networking, port_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import (
+    missing_network, networking, port_view)
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}, "network": {"type": "str"}, "device_id": {"type": "str"}}
 
 
-def run(module, cloud):
-    services = networking(cloud)
-    params = module.params
-    if params["network"] is not None and services.networks.find(cloud.ctx, params["network"]) is None:
-        return {"changed": False, "ports": []}
-    listed = services.ports.list(cloud.ctx, params["network"], params["device_id"])
-    if params["name"] is not None:
-        listed = [port for port in listed if params["name"] in (port.id, port.name)]
-    return {"changed": False, "ports": [port_view(port) for port in listed]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "ports", view=port_view, empty_if=missing_network,
+                    list_all=lambda cloud, params: networking(cloud).ports.list(
+                        cloud.ctx, params["network"], params["device_id"]),
+                    keep=lambda params, port: params["name"] in (None, port.id, port.name))
 
 
 if __name__ == "__main__":

@@ -60,8 +60,7 @@ projects:
     enabled: {description: "Whether it is enabled.", type: bool}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, project_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import project_view, run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -69,16 +68,10 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    params = module.params
-    projects = find_or_list(params["name"], lambda name: cloud.identity.find_project(cloud.ctx, name, params["domain"]),
-                            lambda: cloud.identity.list_projects(cloud.ctx, params["domain"]))
-    return {"changed": False, "projects": [project_view(project) for project in projects]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "projects", view=project_view,
+                    find=lambda cloud, params, name: cloud.identity.find_project(cloud.ctx, name, params["domain"]),
+                    list_all=lambda cloud, params: cloud.identity.list_projects(cloud.ctx, params["domain"]))
 
 
 if __name__ == "__main__":

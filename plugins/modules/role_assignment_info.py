@@ -83,8 +83,7 @@ role_assignments:
     domain_id: {description: "Id of the domain (null for a project grant).", type: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import assignment_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import assignment_view, run_info_module
 
 ARGUMENT_SPEC = {
     "role": {"type": "str"},
@@ -110,21 +109,18 @@ def resolve_filters(cloud, params):
     return ids
 
 
-def run(module, cloud):
-    params = module.params
+def list_assignments(cloud, params):
     role = cloud.resolve("role", params["role"], field="role") if params["role"] is not None else None
     grants = cloud.identity.list_role_assignments(cloud.ctx, **resolve_filters(cloud, params))
-    return {"changed": False, "role_assignments": [
-        assignment_view(grant) for grant in grants if role is None or grant.role_id == role["id"]]}
+    return [grant for grant in grants if role is None or grant.role_id == role["id"]]
 
 
 def main():
-    module = cloud_module(
-        ARGUMENT_SPEC,
+    run_info_module(
+        ARGUMENT_SPEC, "role_assignments", view=assignment_view, list_all=list_assignments,
         mutually_exclusive=[["user", "group"], ["project", "domain"]],
         required_by={"user_domain": "user", "group_domain": "group", "project_domain": "project"},
     )
-    run_cloud_module(module, run)
 
 
 if __name__ == "__main__":

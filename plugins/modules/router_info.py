@@ -51,26 +51,14 @@ routers:
     interfaces: {description: "Interfaces (subnet_id, port_id, ip_address).", type: list, elements: dict}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import networking, router_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}}
 
 
-def run(module, cloud):
-    routers = networking(cloud).routers
-    name = module.params["name"]
-    if name is not None:
-        found = routers.find(cloud.ctx, name)
-        listed = [found] if found is not None else []
-    else:
-        listed = routers.list(cloud.ctx)
-    return {"changed": False, "routers": [router_view(router) for router in listed]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "routers", view=router_view, service=lambda cloud: networking(cloud).routers)
 
 
 if __name__ == "__main__":

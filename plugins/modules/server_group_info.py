@@ -52,21 +52,13 @@ server_groups:
     members: {description: "Uuids of the servers in it.", type: list, elements: str}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, server_group_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module, server_group_view
 
 ARGUMENT_SPEC = {"name": {"type": "str"}}
 
 
-def run(module, cloud):
-    groups = find_or_list(module.params["name"], lambda name: cloud.server_groups.find(cloud.ctx, name),
-                          lambda: cloud.server_groups.list(cloud.ctx))
-    return {"changed": False, "server_groups": [server_group_view(group) for group in groups]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "server_groups", view=server_group_view, service=lambda cloud: cloud.server_groups)
 
 
 if __name__ == "__main__":

@@ -43,9 +43,8 @@ servers:
   elements: dict
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_servers import server_view
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -53,16 +52,11 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    servers = cloud.controller.servers
-    found = find_or_list(module.params["name"], lambda name: servers.find(cloud.ctx, name),
-                         lambda: servers.list(cloud.ctx, all_projects=module.params["all_projects"]))
-    return {"changed": False, "servers": [server_view(server) for server in found]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "servers", view=server_view,
+                    find=lambda cloud, params, name: cloud.controller.servers.find(cloud.ctx, name),
+                    list_all=lambda cloud, params: cloud.controller.servers.list(
+                        cloud.ctx, all_projects=params["all_projects"]))
 
 
 if __name__ == "__main__":

@@ -62,28 +62,18 @@ subnets:
     enable_dhcp: {description: "Whether DHCP serves it.", type: bool}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import networking, subnet_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_network import (
+    missing_network, networking, subnet_view)
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module
 
 ARGUMENT_SPEC = {"name": {"type": "str"}, "network": {"type": "str"}}
 
 
-def run(module, cloud):
-    subnets = networking(cloud).subnets
-    params = module.params
-    if params["network"] is not None and networking(cloud).networks.find(cloud.ctx, params["network"]) is None:
-        return {"changed": False, "subnets": []}
-    if params["name"] is not None:
-        found = subnets.find(cloud.ctx, params["name"], params["network"])
-        listed = [found] if found is not None else []
-    else:
-        listed = subnets.list(cloud.ctx, params["network"])
-    return {"changed": False, "subnets": [subnet_view(subnet) for subnet in listed]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "subnets", view=subnet_view, empty_if=missing_network,
+                    find=lambda cloud, params, name: networking(cloud).subnets.find(
+                        cloud.ctx, name, params["network"]),
+                    list_all=lambda cloud, params: networking(cloud).subnets.list(cloud.ctx, params["network"]))
 
 
 if __name__ == "__main__":

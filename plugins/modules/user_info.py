@@ -59,8 +59,7 @@ users:
     has_password: {description: "Whether the user has a password.", type: bool}
 """
 
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import find_or_list, user_view
+from ansible_collections.stackling.cloud.plugins.module_utils._cloud_views import run_info_module, user_view
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},
@@ -68,16 +67,10 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module, cloud):
-    params = module.params
-    users = find_or_list(params["name"], lambda name: cloud.identity.find_user(cloud.ctx, name, params["domain"]),
-                         lambda: cloud.identity.list_users(cloud.ctx, params["domain"]))
-    return {"changed": False, "users": [user_view(user) for user in users]}
-
-
 def main():
-    module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_info_module(ARGUMENT_SPEC, "users", view=user_view,
+                    find=lambda cloud, params, name: cloud.identity.find_user(cloud.ctx, name, params["domain"]),
+                    list_all=lambda cloud, params: cloud.identity.list_users(cloud.ctx, params["domain"]))
 
 
 if __name__ == "__main__":
