@@ -44,7 +44,7 @@ from stackling.errors import Conflict, ConfigError, NotFound, ValidationError
 from stackling.images import ImageService
 from stackling.ipam import Ipam
 from stackling.networking.networks import NetworkService
-from stackling.networking.nodes import fdb_refresh, network_job, server_hosts
+from stackling.networking.nodes import fdb_refresh, network_job, network_vars, server_hosts
 from stackling.networking.plumbing import RouterPlumbing, disassociate_from_ports
 from stackling.placement.engine import PlacementEngine
 from stackling.placement.types import ConsumerRef
@@ -575,13 +575,14 @@ class ServerService(PolicyService):
         the hosts still on the network drop their flood entries towards it."""
         jobs: builtins.list[NodeJob] = []
         for network_id in dict.fromkeys(network_ids):
-            if session.get(m.Network, network_id) is None:
+            network = session.get(m.Network, network_id)
+            if network is None:
                 continue
             ports = session.scalars(select(m.Port).where(m.Port.network_id == network_id)).all()
             servers_left = any(p.device_owner.startswith(COMPUTE_OWNER) for p in ports)
             others = any(not p.device_owner.startswith(COMPUTE_OWNER) and p.device_owner != DHCP_OWNER for p in ports)
             carriers = server_hosts(session, network_id)
-            gone = {"id": network_id, "state": "absent"}
+            gone = network_vars(network, "absent")  # with its VNI: the VXLAN device goes too
             if servers_left:
                 dhcp = self._dhcp_vars(session, network_id) if refresh_dhcp else None
                 if dhcp is not None:
