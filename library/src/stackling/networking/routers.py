@@ -56,7 +56,9 @@ def router_for(session: Session, external_network_id: str, subnet_id: str) -> st
 
 
 class RouterService(NetworkingBase):
-    def __init__(self, networks: NetworkService, subnets: SubnetService, plumbing: RouterPlumbing | None = None) -> None:
+    def __init__(
+        self, networks: NetworkService, subnets: SubnetService, plumbing: RouterPlumbing | None = None
+    ) -> None:
         super().__init__(networks._db, networks._enforcer, networks.ipam, networks.quotas)
         self._networks = networks
         self._subnets = subnets
@@ -167,7 +169,8 @@ class RouterService(NetworkingBase):
         return self._converge([router_id])
 
     def delete(self, ctx: Context, ref: str) -> None:
-        """Delete a router without interfaces (its gateway goes with it): first on the network host, then the records."""
+        """Delete a router without interfaces (its gateway goes with it): on the network host first,
+        then the records."""
         with self._db.read() as session:
             row = self._require(self._find_row(ctx, session, ref), "router", ref)
             self._enforce(ctx, "network:delete_router", {"project_id": row.project_id})
@@ -184,15 +187,18 @@ class RouterService(NetworkingBase):
             except NodeWorkFailed as exc:
                 raise NodeWorkFailed("router %s is kept: removing it from the network host failed (%s); delete it "
                                      "again to retry" % (label, exc)) from None
-        self._delete_rows(router_id)
+        self._delete_rows(router_id, taking_back=False)
 
-    def _delete_rows(self, router_id: str) -> None:
+    def _delete_rows(self, router_id: str, taking_back: bool) -> None:
         with self._db.write() as session:
             row = session.get(m.Router, router_id)
             if row is None:
                 return
             networks = _networks_of(session, row)
-            for subnet_id in _interface_subnet_ids(session, row.id):  # only when a failed create is taken back
+            for subnet_id in _interface_subnet_ids(session, row.id):
+                if not taking_back:  # an interface added while the node side was being removed
+                    raise Conflict("router %s got an interface while it was being deleted; run the delete again"
+                                   % (row.name or row.id))  # fmt: skip
                 self._detach(session, row, subnet_id)
             self._clear_gateway(session, row)
             session.delete(row)
@@ -206,7 +212,7 @@ class RouterService(NetworkingBase):
         """A router whose node work failed on creation: its node side and its records go."""
         if self.plumbing is not None:
             self.plumbing.remove_quietly(router_id)
-        self._delete_rows(router_id)
+        self._delete_rows(router_id, taking_back=True)
 
     def _converge(self, router_ids: Sequence[str], networks: Iterable[str] = ()) -> bool:
         return self.plumbing is not None and self.plumbing.converge(router_ids, networks)
