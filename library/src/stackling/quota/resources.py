@@ -22,6 +22,7 @@ BUILTIN_DEFAULTS: Mapping[str, int] = MappingProxyType(
         "routers": 10,
         "floating_ips": 50,
         "security_groups": 10,
+        "security_group_rules": 100,
         "keypairs": 100,
     }
 )
