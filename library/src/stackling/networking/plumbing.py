@@ -76,6 +76,13 @@ class RouterPlumbing:
             jobs += self._unused_bridges(session, networks, host, inventory)
         return self._run(jobs)
 
+    def check_external(self, network: m.Network) -> None:
+        """ConfigError, before anything is saved, when the network host has no bridge for ``network``'s
+        physical network (a gateway there could never be plugged in)."""
+        if self.enabled and network.physical_network:
+            inventory = read_inventory(self.conductor.inventory)
+            self._physical_bridge(network, network_host_of(self.conductor, inventory), inventory)
+
     def remove(self, router_id: str) -> None:
         """Take the router's namespace (ports, NAT) down on the network host, whatever its records say."""
         if self.enabled:

@@ -223,6 +223,8 @@ class RouterService(NetworkingBase):
         if network is None or not network.external:
             raise ValidationError("external_gateway.network: %s is not an external network"
                                   % wanted.network, field="external_gateway")  # fmt: skip
+        if self.plumbing is not None:
+            self.plumbing.check_external(network)
         if not wanted.enable_snat and row.enable_snat:
             self._enforce(ctx, "network:disable_router_snat", {"project_id": row.project_id})
         row.enable_snat = wanted.enable_snat
