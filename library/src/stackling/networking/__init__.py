@@ -21,6 +21,7 @@ from stackling.networking.networks import NetworkService
 from stackling.networking.plumbing import NodeWorkFailed, RouterPlumbing
 from stackling.networking.ports import PortService
 from stackling.networking.routers import GatewayRequest, RouterService
+from stackling.networking.security_groups import RuleRequest, SecurityGroup, SecurityGroupRule, SecurityGroupService
 from stackling.networking.subnets import SubnetService
 from stackling.networking.types import FixedIpRequest, FloatingIp, Router, RouterGateway, RouterInterface
 from stackling.policy import Enforcer
@@ -40,6 +41,10 @@ __all__ = [
     "RouterInterface",
     "RouterPlumbing",
     "RouterService",
+    "RuleRequest",
+    "SecurityGroup",
+    "SecurityGroupRule",
+    "SecurityGroupService",
     "SubnetService",
 ]
 
@@ -51,6 +56,7 @@ class Networking:
     ports: PortService
     routers: RouterService
     floating_ips: FloatingIpService
+    security_groups: SecurityGroupService
 
     @classmethod
     def build(
@@ -61,4 +67,4 @@ class Networking:
         subnets = SubnetService(networks)
         ports = PortService(networks, plumbing)
         return cls(networks, subnets, ports, RouterService(networks, subnets, plumbing),
-                   FloatingIpService(networks, ports, plumbing))  # fmt: skip
+                   FloatingIpService(networks, ports, plumbing), SecurityGroupService(networks))  # fmt: skip
