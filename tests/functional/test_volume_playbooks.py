@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 
 from stackling.conductor import NodeJob, PlaybookRunner
 from tests.functional.test_iscsi_target import free_tcp_port, stop_tgtd, tgtadm, unused_control_port
+from tests.support.collection import run_module
 from tests.support.conductor import local_runner
 from tests.support.lvm import NEEDS_DM, LvmSandbox, device_mapper_available, lv_rows, lvm, sandbox  # noqa: F401
 
@@ -130,3 +132,39 @@ def test_lvm_backend_image_data_and_snapshots(tmp_path: Path, sandbox: LvmSandbo
     run(runner, "volume_snapshot", volume={"id": vol, "size_gb": 1}, snapshot={"id": snap, "state": "absent"})
     for gone in (vol, copy):
         run(runner, "volume_delete", volume={"id": gone})
+
+
+def test_attach_and_detach_local_and_over_iscsi_into_a_defined_domain(tmp_path: Path, libvirt_conn: Any) -> None:
+    """volume_attach.yml / volume_detach.yml wire the right source into the domain's definition
+    (a shut-off domain: no guest needs to boot; the running case is test_cloud_volumes.py)."""
+    from tests.functional.domain_support import destroy_domain, make_qcow2, qemu_workdir
+
+    work = qemu_workdir()
+    server = secrets.token_hex(8)
+    domain = "instance-" + server
+    try:
+        made = run_module("libvirt_domain", name=domain, memory_mb=128, vcpus=1, state="shutdown",
+                          disks=[{"file": str(make_qcow2(work / "root.qcow2")), "format": "qcow2"}])  # fmt: skip
+        assert not made.get("failed"), made
+        config = settings(tmp_path / "storage.yaml", "file", directory=str(work))
+        runner = local_runner(tmp_path, {"st1": {"stackling_storage_config": str(config)}})
+        vol = secrets.token_hex(8)
+        assert run(runner, "volume_create", volume={"id": vol, "size_gb": 1})
+        local = {"server": {"uuid": server}, "volume": {"id": vol}, "device": "vdc", "connection": {"mode": "local"}}
+        assert run(runner, "volume_attach", **local) and not run(runner, "volume_attach", **local)
+        assert "%s/volume-%s.img" % (work, vol) in libvirt_conn.lookupByName(domain).XMLDesc(2)
+        iqn = "%s:volume-%s" % (PREFIX, vol)
+        remote = {"server": {"uuid": server}, "volume": {"id": vol}, "device": "vdd",
+                  "connection": {"mode": "iscsi", "host": "192.0.2.10", "port": 3260, "iqn": iqn, "lun": 1,
+                                 "initiator": PREFIX + ":compute-cn1"}}  # fmt: skip
+        assert run(runner, "volume_attach", **remote)
+        xml = libvirt_conn.lookupByName(domain).XMLDesc(2)
+        assert "protocol='iscsi' name='%s/1'" % iqn in xml and "<host name='192.0.2.10' port='3260'/>" in xml
+        assert "<iqn name='%s:compute-cn1'/>" % PREFIX in xml and "<serial>%s</serial>" % vol[:20] in xml
+        for device in ("vdc", "vdd"):
+            detach = {"server": {"uuid": server}, "volume": {"id": vol}, "device": device}
+            assert run(runner, "volume_detach", **detach) and not run(runner, "volume_detach", **detach)
+        assert "volume-" not in libvirt_conn.lookupByName(domain).XMLDesc(2)
+    finally:
+        destroy_domain(libvirt_conn, domain)
+        shutil.rmtree(work, ignore_errors=True)
