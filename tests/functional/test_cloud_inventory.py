@@ -134,7 +134,8 @@ def test_a_tenant_sees_its_servers_with_addresses_and_groups(cloud_rig: CloudRig
     # alice logs in through a clouds.yaml entry, as a user would (HOME points at the test's own)
     clouds = tmp_path / ".config" / "stackling" / "clouds.yaml"
     clouds.parent.mkdir(parents=True)
-    clouds.write_text(yaml.safe_dump({"clouds": {"alice": {"config": str(rig.config), "auth": rig.auth("alice", "a")}}}))
+    entry = {"config": str(rig.config), "auth": rig.auth("alice", "a")}
+    clouds.write_text(yaml.safe_dump({"clouds": {"alice": entry}}))
     result = inventory(tmp_path, {
         "cloud": "alice",
         "keyed_groups": [{"key": "stackling.status", "prefix": "state"}],
@@ -189,8 +190,14 @@ def test_the_admin_sees_every_project_and_the_host(cloud_rig: CloudRig, servers:
     assert hostvars[servers.bob_web1.id]["stackling"]["project_name"] == rig.projects["b"]
     assert "status_active" not in data, "default_groups: false"
 
-    by_id = listed(inventory(tmp_path, {"auth": rig.auth(), "config": str(rig.config), "hostname": "id"}))
-    assert sorted(by_id["_meta"]["hostvars"]) == [], "the admin project has no servers of its own"
+    # without all_projects, the admin's own project only (it has no servers)
+    assert listed(inventory(tmp_path, {"auth": rig.auth(), "config": str(rig.config)}))["_meta"]["hostvars"] == {}
+
+
+def test_hosts_named_by_id_on_request(cloud_rig: CloudRig, servers: Servers, tmp_path: Path) -> None:  # noqa: F811
+    rig = cloud_rig
+    data = listed(inventory(tmp_path, {"auth": rig.auth("alice", "a"), "config": str(rig.config), "hostname": "id"}))
+    assert sorted(data["_meta"]["hostvars"]) == sorted([servers.web1.id, servers.web2.id])
 
 
 def test_a_wrong_password_fails_without_showing_it(cloud_rig: CloudRig, tmp_path: Path) -> None:  # noqa: F811
