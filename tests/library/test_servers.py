@@ -122,8 +122,9 @@ def test_create_plans_the_node_jobs_and_delete_gives_everything_back(rig: Rig) -
 
     played = [(job.playbook, job.host) for job in rig.runner.jobs]
     assert played == [("network_host", "cn2"), ("network_host", "net1"), ("dhcp_network", "net1"),
-                      ("server_boot", "cn2")]  # fmt: skip
-    net_cn2, net_net1, dhcp, boot_job = rig.runner.jobs
+                      ("port_security", "cn2"), ("server_boot", "cn2")]  # fmt: skip
+    net_cn2, net_net1, dhcp, filters, boot_job = rig.runner.jobs
+    assert [item["state"] for item in filters.extravars["port_security"]] == ["present"]  # the default group
     assert net_cn2.extravars["tunnel_address"] == "10.9.0.2"
     assert net_cn2.extravars["fdb_entries"] == [{"mac": "00:00:00:00:00:00", "dst": "10.9.0.9"}]
     assert net_net1.extravars["fdb_entries"] == [{"mac": "00:00:00:00:00:00", "dst": "10.9.0.2"}]
@@ -143,8 +144,10 @@ def test_create_plans_the_node_jobs_and_delete_gives_everything_back(rig: Rig) -
     rig.runner.jobs.clear()
     c.servers.delete(rig.alice, "web-1")
     assert [(job.playbook, job.host) for job in rig.runner.jobs] == [
-        ("server_delete", "cn2"), ("dhcp_network", "net1"), ("network_host", "net1"), ("network_host", "cn2")]
+        ("server_delete", "cn2"), ("dhcp_network", "net1"), ("network_host", "net1"), ("network_host", "cn2"),
+        ("port_security", "cn2")]
     assert all(job.extravars.get("network", {}).get("state", "absent") == "absent" for job in rig.runner.jobs)
+    assert [item["state"] for item in rig.runner.jobs[-1].extravars["port_security"]] == ["absent"]
     assert usage(rig) == {"instances": 0, "cores": 0, "ram_mb": 0, "ports": 0}
     assert counts(rig) == {"servers": 0, "ports": 0, "allocations": 0, "ips": 0}
     c.networking.networks.delete(rig.alice, "private")  # nothing of the server holds the network
@@ -158,7 +161,8 @@ def test_a_second_server_keeps_the_network_and_its_dhcp(rig: Rig) -> None:
     assert [r["hostname"] for r in dhcp["reservations"]] == ["web-1", "web-2"]
     rig.runner.jobs.clear()
     c.servers.delete(rig.alice, second.id)
-    assert [(job.playbook, job.host) for job in rig.runner.jobs] == [("server_delete", "cn2"), ("dhcp_network", "net1")]
+    assert [(job.playbook, job.host) for job in rig.runner.jobs
+            if job.playbook != "port_security"] == [("server_delete", "cn2"), ("dhcp_network", "net1")]
     assert [r["hostname"] for r in rig.runner.jobs[1].extravars["dhcp"]["reservations"]] == ["web-1"]
 
 
@@ -305,3 +309,36 @@ def test_stop_and_start_run_server_power_on_the_host_and_are_idempotent(rig: Rig
     broken = boot(rig, "web-2")
     with pytest.raises(Conflict, match="ERROR: it cannot be started"):
         c.servers.start(rig.alice, broken.id)
+
+
+def test_ports_get_the_named_groups_and_rule_changes_reach_every_host_concerned(rig: Rig) -> None:
+    from stackling.networking import RuleRequest
+
+    c, sg = rig.cloud.c, rig.cloud.c.networking.security_groups
+    sg.create(rig.alice, "web")
+    web1 = boot(rig, "web-1", security_groups=["web", "default"])
+    assert web1.security_groups == ("default", "web")
+    with pytest.raises(NotFound):
+        boot(rig, "web-x", who=rig.bob, security_groups=["web"])  # another project's group
+    rig.runner.jobs.clear()
+    web2 = boot(rig, "web-2", flavor="m1.tiny", security_groups=["web"])
+    assert web2.security_groups == ("web",)
+    hosts = [job.host for job in rig.runner.played("port_security")]
+    assert len(hosts) == 1, "web-2's own filter only: no rule names web as remote group yet"
+    with pytest.raises(Conflict, match="used by port"):
+        sg.delete(rig.alice, "web")
+
+    rig.runner.jobs.clear()
+    sg.add_rule(rig.alice, "web", RuleRequest(protocol="icmp"))
+    items = {item["port_id"]: item for job in rig.runner.played("port_security") for item in job.extravars["port_security"]}
+    assert set(items) == {web1.ports[0], web2.ports[0]}
+    rendered = [rule for item in items.values() for table in item["tables"] for chain in table["chains"]
+                for rule in chain["rules"]]
+    assert "meta nfproto ipv4 meta l4proto icmp accept" in rendered
+
+    sg.add_rule(rig.alice, "web", RuleRequest(protocol="tcp", port_range_min=22, remote_group="web"))
+    rig.runner.jobs.clear()
+    c.servers.delete(rig.alice, "web-1")  # web-2's rules name web: its set of web's addresses shrinks
+    played = rig.runner.played("port_security")
+    assert [item["state"] for item in played[0].extravars["port_security"]] == ["absent"]
+    assert [item["port_id"] for job in played[1:] for item in job.extravars["port_security"]] == [web2.ports[0]]

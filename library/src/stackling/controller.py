@@ -146,8 +146,9 @@ class Controller:
             release_volumes=attachments.release_server,
             placement=engines.placement, scheduler=engines.scheduler, group_engine=engines.server_groups,
             ipam=engines.ipam, quotas=quota_engine, flavors=flavors, images=images, keypairs=keypairs,
-            server_groups=server_groups, networks=networking.networks,
+            server_groups=server_groups, networks=networking.networks, security_groups=networking.security_groups,
         )  # fmt: skip
+        networking.security_groups.on_change = servers.refresh_security_groups
         return cls(
             config=config,
             db=db,

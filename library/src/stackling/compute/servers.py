@@ -44,6 +44,9 @@ from stackling.errors import Conflict, ConfigError, NotFound, ValidationError
 from stackling.images import ImageService
 from stackling.ipam import Ipam
 from stackling.networking.networks import NetworkService
+from stackling.networking.port_filter import port_security_absent
+from stackling.networking.port_security import group_names, groups_of, items_for, touched_by
+from stackling.networking.security_groups import SecurityGroupService
 from stackling.networking.nodes import fdb_refresh, network_job, network_vars, server_hosts
 from stackling.networking.plumbing import RouterPlumbing, disassociate_from_ports
 from stackling.placement.engine import PlacementEngine
@@ -78,6 +81,7 @@ class ServerRequest:
     server_group: str | None = None
     availability_zone: str | None = None
     timeout: int | None = None  # seconds for the whole build (node jobs); None: no limit beyond each job's
+    security_groups: Sequence[str] = ()  # of the caller's project, ids or names; none: its default group
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Server:
     hypervisor: str | None
     created_at: datetime
     updated_at: datetime
+    security_groups: tuple[str, ...] = ()  # the names of its ports' groups
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class _Resolved:
     networks: list[_Net] = field(default_factory=list)
     public_keys: list[str] = field(default_factory=list)
     group_id: str | None = None
+    security_group_ids: list[str] = field(default_factory=list)
 
 
 def hostname_of(name: str) -> str:
@@ -187,8 +193,10 @@ class ServerService(PolicyService):
         server_groups: ServerGroupService,
         networks: NetworkService,
         release_volumes: Callable[[str], None] | None = None,
+        security_groups: SecurityGroupService | None = None,
     ) -> None:
         super().__init__(db, enforcer)
+        self._security_groups = security_groups  # None: ports are not put in groups (not filtered)
         # Called with a deleted server's id once its domain is gone: its volumes are detached.
         self._release_volumes = release_volumes
         self._clock = clock
@@ -301,7 +309,7 @@ class ServerService(PolicyService):
             availability_zone=row.availability_zone, server_group_id=row.server_group_id,
             addresses={k: tuple(v) for k, v in addresses.items()}, ports=tuple(port_ids),
             host=row.host if admin else None, hypervisor=hypervisor, created_at=row.created_at,
-            updated_at=row.updated_at,
+            updated_at=row.updated_at, security_groups=group_names(session, port_ids),
         )  # fmt: skip
 
     @staticmethod
@@ -386,6 +394,8 @@ class ServerService(PolicyService):
                     raise ValidationError("network %s has no IPv4 subnet: add one before booting servers on it"
                                           % ref, field="networks")
                 resolved.networks.append(_Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
+        if self._security_groups is not None and resolved.networks:
+            resolved.security_group_ids = self._security_groups.resolve(ctx, request.security_groups)
         return resolved
 
     def _insert(self, ctx: Context, request: ServerRequest, resolved: _Resolved, zone: str) -> str:
@@ -407,8 +417,9 @@ class ServerService(PolicyService):
                 session.flush()
                 for net in resolved.networks:
                     self._ensure_dhcp_port(session, net.id)
-                    self._ipam.create_port(session, net.id, ctx.project_id, device_id=row.id,
-                                           device_owner=COMPUTE_OWNER + zone)  # fmt: skip
+                    port = self._ipam.create_port(session, net.id, ctx.project_id, device_id=row.id,
+                                                  device_owner=COMPUTE_OWNER + zone)  # fmt: skip
+                    SecurityGroupService.bind(session, port.id, resolved.security_group_ids)
                 self._record(session, row.id, "create", None, "request", "ok", "")
             LOG.info("server %s (%s) in project %s: BUILD", row.id, request.name, ctx.project_id)
             return row.id
@@ -472,8 +483,10 @@ class ServerService(PolicyService):
             row = self._row(session, server_id)
             row.status, row.host, row.fault, row.updated_at = "ACTIVE", outcome.host, "", self._clock()
             self._record(session, server_id, "create", outcome.host, "build", "ACTIVE", "")
-            jobs = self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False,
-                                         refresh_fdb=False)  # the build's own jobs left the tried hosts out
+            ports = [p.id for p in self._ports(session, server_id)]
+            jobs = self.port_security_jobs(session, groups_of(session, ports), membership=True, exclude_server=server_id)
+            jobs += self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False,
+                                          refresh_fdb=False)  # the build's own jobs left the tried hosts out
             for net in networks:  # a host new on the network: the hosts already there learn its VTEP
                 if outcome.host not in server_hosts(session, net.id, exclude=server_id):
                     carriers = server_hosts(session, net.id) | {network_host}
@@ -518,6 +531,9 @@ class ServerService(PolicyService):
                 drive["user_data"] = request.user_data
             server = {"uuid": row.id, "name": row.name, "vcpus": row.vcpus, "memory_mb": row.ram_mb,
                       "disk_gb": row.disk_gb, "project_id": row.project_id}  # fmt: skip
+            filters = items_for(session, self._ipam, [p["id"] for p in ports])
+        if filters:  # before the guest starts (the rules match the tap by name, it need not exist yet)
+            jobs.append(self._job("port_security", host, port_security=filters))
         jobs.append(self._job(
             "server_boot", host, server=server, ports=ports, config_drive=drive, image_id=resolved.image_id,
             image_source=str(self._images.store.path_of(resolved.image_id)),
@@ -723,17 +739,36 @@ class ServerService(PolicyService):
             self._release_volumes(server_id)
         with self._db.write() as session:
             row = self._row(session, server_id)
-            routers = disassociate_from_ports(session, [p.id for p in self._ports(session, row.id)])
+            ports = [p.id for p in self._ports(session, row.id)]
+            routers = disassociate_from_ports(session, ports)
+            groups = groups_of(session, ports)
             self._release_host_side(session, row)
             self._quotas.release(session, row.project_id, instances=1, cores=row.vcpus, ram_mb=row.ram_mb)
             session.execute(sql_delete(m.ServerAction).where(m.ServerAction.server_id == server_id))
             session.delete(row)
             session.flush()
             jobs = self._network_refresh(session, networks, [host] if host else [], network_host)
+            if host and ports:  # its ports' tables go; the remote group sets of the others lose its addresses
+                jobs.append(self._job("port_security", host, port_security=[port_security_absent(p) for p in ports]))
+            jobs += self.port_security_jobs(session, groups, membership=True)
         LOG.info("deleted server %s", server_id)
         self._run_quietly(self.runner, jobs)
         if routers:  # its floating IPs were disassociated: their NAT goes from the routers
             RouterPlumbing(self._db, self._ipam, self.conductor, self.runner).converge_quietly(routers)
+
+    # --- security groups ---------------------------------------------------------------------------
+    def port_security_jobs(self, session: Session, group_ids: Iterable[str], *, membership: bool,
+                           exclude_server: str | None = None) -> builtins.list[NodeJob]:  # fmt: skip
+        """port_security.yml on every host with a server port whose filter changes (after a change of
+        the groups' rules, or of their members: ``membership``)."""
+        touched = touched_by(session, self._ipam, group_ids, membership=membership, exclude_server=exclude_server)
+        return [self._job("port_security", host, port_security=items) for host, items in touched.items()]
+
+    def refresh_security_groups(self, group_ids: Iterable[str]) -> None:
+        """After a rule change (SecurityGroupService.on_change): the filters of the ports it touches."""
+        with self._db.read() as session:
+            jobs = self.port_security_jobs(session, group_ids, membership=False)
+        self._run_quietly(self.runner, jobs)
 
     # --- helpers -------------------------------------------------------------------------------------
     @staticmethod
