@@ -36,6 +36,7 @@ from stackling.controller import Controller
 from stackling.db import models as m
 from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
+from tests.functional.test_cloud_inventory import inventory, listed
 from tests.support import TEST_PREFIX
 from tests.support.collection import REPO, ensure_collection_link, run_module
 from tests.support.guest_image import ready_line, tiny_image
@@ -232,6 +233,10 @@ def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(se
     info = run_module("server_info", config=str(rig.config), auth=rig.auth(), name="app-1")
     assert [s["id"] for s in info["servers"]] == [server["id"]]
     assert info["servers"][0]["addresses"] == server["addresses"]
+    # the dynamic inventory lists the booted server as a host, reachable on its fixed IP
+    hosts = listed(inventory(rig.directory, {"auth": rig.auth(), "config": str(rig.config)}))
+    assert hosts["_meta"]["hostvars"]["app-1"]["ansible_host"] == next(iter(server["addresses"].values()))[0], hosts
+    assert hosts["status_active"]["hosts"] == ["app-1"]
     gone = run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")
     assert not gone["failed"] and gone["changed"], gone
     assert run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")["changed"] is False
