@@ -6,8 +6,8 @@ project with the compute host; a wrong password fails without showing it.
 The servers are made through the library's ServerService, with a stand-in for the conductor's
 runner that answers every node job as done: the inventory reads only what the controller records
 (server rows, ports, fixed and floating IPs, flavors, images), which is exactly what a real boot
-records too; booting guests for real (tests/functional/test_cloud_servers.py, minutes each on this
-machine) would add nothing the inventory can see.
+records too. One really booted server is listed by the inventory in
+tests/functional/test_cloud_servers.py (the server module test), where booting is what is tested.
 """
 
 from __future__ import annotations
