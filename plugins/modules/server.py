@@ -64,6 +64,14 @@ options:
     description:
       - Server group (name or id) whose policy the placement follows.
     type: str
+  security_groups:
+    description:
+      - Security groups (names or ids, of the caller's project) of the server's ports; none gives the
+        project's V(default) group. Fixed once the server exists (asking for others fails naming this option).
+      - Compute hosts enforce them with nftables before the guest starts (see M(stackling.cloud.security_group)).
+    type: list
+    elements: str
+    default: []
   availability_zone:
     description:
       - Availability zone to boot in; default any.
@@ -109,6 +117,7 @@ server:
     fault: {description: "Why the server is in ERROR (null otherwise).", type: str}
     addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
     ports: {description: "Port ids, one per network.", type: list, elements: str}
+    security_groups: {description: "Names of the security groups of its ports.", type: list, elements: str}
     flavor_id: {description: "Flavor id.", type: str}
     image_id: {description: "Image id.", type: str}
     key_name: {description: "Keypair name, or null.", type: str}
@@ -142,6 +151,7 @@ ARGUMENT_SPEC = {
     "key_name": {"type": "str", "no_log": False},
     "user_data": {"type": "str", "no_log": True},
     "server_group": {"type": "str"},
+    "security_groups": {"type": "list", "elements": "str", "default": []},
     "availability_zone": {"type": "str"},
     "timeout": {"type": "int", "default": 1800},
 }
@@ -157,6 +167,13 @@ def check_unchanged(cloud, params, current):
         if found is None or found.id != current[key]:
             raise InvalidInput(option, "server %s has %s %s, not %s; %s is not supported yet"
                                % (current["name"], option, current[key], params[option], verb))
+    if params["security_groups"]:
+        groups = cloud.controller.networking.security_groups
+        asked = sorted(set(groups.get(cloud.ctx, ref).name for ref in params["security_groups"]))
+        if asked != sorted(current["security_groups"]):
+            raise InvalidInput("security_groups", "server %s is in %s, not %s; changing a server's groups is not "
+                               "supported yet" % (current["name"], ", ".join(current["security_groups"]) or "none",
+                                                  ", ".join(asked)))
 
 
 def run(module, cloud):
@@ -209,7 +226,8 @@ def apply(cloud, params, change):
     request = ServerRequest(
         params["name"], flavor=params["flavor"], image=params["image"], networks=tuple(params["networks"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
-        availability_zone=params["availability_zone"], timeout=params["timeout"])
+        availability_zone=params["availability_zone"], timeout=params["timeout"],
+        security_groups=tuple(params["security_groups"]))
     made = servers.create(cloud.ctx, request)
     if made.status == "ACTIVE" and params["state"] == "stopped":
         made = servers.stop(cloud.ctx, made.id)
