@@ -14,7 +14,7 @@ description:
   - A new group allows all egress and no ingress. Add rules with M(stackling.cloud.security_group_rule);
     this module has no inline rule list (as openstack.cloud's before 2.0), so rules are managed one
     by one and idempotently there.
-  - Every project has a V(default) group, made on first need: all egress, and ingress from the members
+  - Every project has a V(default) group, made on first need; it allows all egress, and ingress from the members
     of the same group. Servers booted without O(stackling.cloud.server#module:security_groups) are in it.
   - Compute hosts enforce the rules on each server port with nftables (stateful; ingress not allowed
     is dropped; a port may only send from its own MAC and addresses).
