@@ -1,13 +1,15 @@
 """Volumes end to end on this machine: a real controller (temporary SQLite store) whose conductor
 runs the collection's node playbooks against the libvirt rig. ``compute1`` (this machine, local
 connection, guests in the rig's namespace) is the compute host and the storage host of a ``file``
-backend (``compute1@file``), so attachments are local (the all-in-one path; the iSCSI path's node
-side is covered by test_volume_playbooks.py).
+backend (``compute1@file``, volume type ``local``): its attachments are local (the all-in-one
+path). ``storage1`` (this machine too, backend ``storage1@file``, volume type ``remote``) exports
+its volumes with a tgtd listening on 127.0.0.1 inside the rig's namespace, so the guest's QEMU
+reaches them with its own iSCSI client, as a compute host reaches another storage host.
 
 The tenant makes a volume, snapshots it, extends it, boots a server from the tiny guest image and
 attaches the volume through the cloud modules; the guest's user-data script waits for the new disk
 and prints its serial and size on the console, then waits for it to go away again. Deleting
-everything leaves no file, allocation or quota usage.
+everything leaves no file, iSCSI target, allocation or quota usage.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from stackling.identity.auth import ScopeRequest
 from tests.support import TEST_PREFIX
 from tests.support.collection import REPO, ensure_collection_link, run_module
 from tests.support.guest_image import tiny_image
+from tests.functional.test_iscsi_target import free_tcp_port, stop_tgtd, tgtadm, unused_control_port
 from tests.support.rig import NETNS as RIG_NETNS
+from tests.support.rig import netns_exec
 
 pytestmark = pytest.mark.slow
 GIB = 1 << 30
@@ -62,6 +66,7 @@ class VolumeRig:
     bob_auth: dict[str, str]
     volumes: Path
     instances: Path
+    tgt_control_port: int
 
     def run(self, module: str, auth: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
         return run_module(module, config=str(self.config), auth=auth or self.auth, **params)
@@ -76,12 +81,24 @@ def volume_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[VolumeRig]:
     storage = tmp_path / "storage.yaml"
     storage.write_text(yaml.safe_dump({"backend": "compute1@file", "driver": "file", "file": {"directory": str(volumes)},
                                        "iscsi": {"iqn_prefix": "iqn.2024-01.org.stackling", "portal": ""}}))
+    # storage1: a second storage host (this machine too) whose tgtd listens on 127.0.0.1 inside the
+    # rig's namespace, where the guests' QEMU runs: its volumes reach compute1 over iSCSI.
+    control_port, portal = unused_control_port(), "127.0.0.1:%d" % free_tcp_port()
+    netns_exec("tgtd", "-C", str(control_port), "--pid-file", "/run/stackling-tgtd.%d.pid" % control_port,
+               "--iscsi", "portal=" + portal)
+    storage1 = tmp_path / "storage1.yaml"
+    storage1.write_text(yaml.safe_dump({"backend": "storage1@file", "driver": "file",
+                                        "file": {"directory": str(volumes) + "-s1"},
+                                        "iscsi": {"iqn_prefix": "iqn.2024-01.org.stackling", "portal": portal}}))
     host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
             "stackling_instances_dir": str(instances), "stackling_instances_pool": TEST_PREFIX + "inst-" + token,
             "stackling_netns": RIG_NETNS, "stackling_storage_config": str(storage)}
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"children": {"compute": {"hosts": {"compute1": host}},
-                                                              "storage": {"hosts": {"compute1": {}}}}}}))
+    remote = dict(host, stackling_storage_config=str(storage1), stackling_tgt_control_port=control_port,
+                  stackling_iscsi_portal=portal)
+    inventory.write_text(yaml.safe_dump({"all": {"children": {
+        "compute": {"hosts": {"compute1": host}},
+        "storage": {"hosts": {"compute1": {}, "storage1": remote}}}}}))  # fmt: skip
     config = tmp_path / "controller.yaml"
     config.write_text(yaml.safe_dump({
         "database": {"url": "sqlite:///%s" % (tmp_path / "stackling.db")},
@@ -112,9 +129,13 @@ def volume_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[VolumeRig]:
     c.compute_hosts.apply(admin, "compute1", ComputeHostService.spec(inventory=HOST))
     c.storage_backends.apply(admin, "compute1@file", c.storage_backends.spec(
         driver="file", total_capacity_gb=50, thin_provisioning=True))  # fmt: skip
+    c.storage_backends.apply(admin, "storage1@file", c.storage_backends.spec(
+        driver="file", total_capacity_gb=50, thin_provisioning=True))  # fmt: skip
+    c.volume_types.apply(admin, "local", backend="compute1@*")
+    c.volume_types.apply(admin, "remote", backend="storage1@*")
     c.flavors.create(admin, TEST_PREFIX + "tiny", vcpus=1, ram_mb=128, disk_gb=1)
     c.images.create(alice, TEST_PREFIX + "tiny", disk_format="qcow2", filename=tiny_image())
-    rig = VolumeRig(config, c, alice, admin, auths["alice"], auths["bob"], volumes, instances)
+    rig = VolumeRig(config, c, alice, admin, auths["alice"], auths["bob"], volumes, instances, control_port)
     yield rig
     for server in c.servers.list(alice):  # whatever a failed test left
         try:
@@ -128,6 +149,8 @@ def volume_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[VolumeRig]:
     run_module("libvirt_pool", name=host["stackling_instances_pool"], state="absent")
     shutil.rmtree(instances, ignore_errors=True)
     shutil.rmtree(volumes, ignore_errors=True)
+    shutil.rmtree(str(volumes) + "-s1", ignore_errors=True)
+    stop_tgtd(control_port)
     shutil.rmtree(cache, ignore_errors=True)
     c.close()
 
@@ -150,7 +173,7 @@ def test_a_volume_is_made_snapshotted_extended_attached_seen_by_the_guest_detach
     rig, c = volume_rig, volume_rig.controller
     planned = rig.run("volume", check=True, diff=True, name="data", size=1)
     assert planned["changed"] and planned["volume"]["id"] is None and c.volumes.list(rig.alice) == []
-    made = rig.run("volume", name="data", size=1)
+    made = rig.run("volume", name="data", size=1, volume_type="local")
     assert not made.get("failed") and made["changed"] and made["volume"]["status"] == "available", made
     volume = made["volume"]
     assert "backend" not in volume, "tenants do not see the backend"
@@ -201,3 +224,29 @@ def test_a_volume_is_made_snapshotted_extended_attached_seen_by_the_guest_detach
     with c.db.read() as session:
         assert session.scalar(select(func.count()).select_from(m.Allocation)) == 0
         assert session.scalar(select(func.count()).select_from(m.VolumeAttachment)) == 0
+
+
+def test_a_volume_on_another_storage_host_reaches_the_guest_over_iscsi(volume_rig: VolumeRig) -> None:
+    rig, c = volume_rig, volume_rig.controller
+    made = rig.run("volume", name="far", size=1, volume_type="remote")
+    assert not made.get("failed") and made["volume"]["status"] == "available", made
+    volume = made["volume"]
+    server = c.servers.create(rig.alice, ServerRequest("vm-2", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
+                                                       user_data=WATCH_VDC))  # fmt: skip
+    assert server.status == "ACTIVE", server.fault
+    attached = rig.run("volume_attachment", volume="far", server="vm-2")
+    assert not attached.get("failed") and attached["attachment"]["device"] == "vdc", attached
+    iqn = "iqn.2024-01.org.stackling:volume-" + volume["id"]
+    targets = tgtadm(rig.tgt_control_port, "--mode", "target", "--op", "show").stdout
+    assert iqn in targets and "iqn.2024-01.org.stackling:compute-compute1" in targets, targets
+    console = rig.instances / ("%s-console.log" % server.id)
+    seen = console_line(console, "STKVOL-ATTACHED")
+    assert seen == "STKVOL-ATTACHED serial=%s sectors=%d" % (volume["id"][:20], GIB // 512), seen
+
+    detached = rig.run("volume_attachment", volume="far", server="vm-2", state="absent")
+    assert not detached.get("failed") and detached["changed"], detached
+    assert console_line(console, "STKVOL-DETACHED") == "STKVOL-DETACHED"
+    assert iqn not in tgtadm(rig.tgt_control_port, "--mode", "target", "--op", "show").stdout, "the export is gone"
+    c.servers.delete(rig.alice, server.id)
+    assert rig.run("volume", name="far", state="absent")["changed"]
+    assert list(Path(str(rig.volumes) + "-s1").iterdir()) == []
