@@ -34,3 +34,8 @@ def snapshot_view(snapshot):
             "project_id": snapshot.project_id, "volume_id": snapshot.volume_id, "size": snapshot.size_gb,
             "status": snapshot.status, "fault": snapshot.fault or None,
             "created_at": format_time(snapshot.created_at), "updated_at": format_time(snapshot.updated_at)}
+
+
+def volume_type_view(volume_type):
+    return {"id": volume_type.id, "name": volume_type.name, "backend": volume_type.backend,
+            "description": volume_type.description}
