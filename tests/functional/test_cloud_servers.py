@@ -157,6 +157,10 @@ def domstate(server_id: str) -> str:
                           text=True, check=True, timeout=60).stdout.strip()  # fmt: skip
 
 
+def nft_tables() -> str:
+    return sh("ip", "netns", "exec", RIG_NETNS, "nft", "list", "tables").stdout
+
+
 def held(controller: Controller, server_id: str) -> dict[str, int]:
     with controller.db.read() as session:
         return {
@@ -189,6 +193,9 @@ def test_a_server_fails_on_the_stopped_host_boots_on_the_alternate_and_deletes_t
     assert failed and failed[0][0] == "compute0" and failed[0][1].startswith("server_boot: "), failed
     assert "libvirt" in failed[0][2].lower(), failed
     assert ("compute1", "server_boot") in built and ("compute1", "dhcp_network") in built, built
+    # its port's security group tables (the default group) are on its host; the guest's DHCP passes them
+    tables = "table bridge stackling-tap%s" % server.ports[0][:11], "table inet stackling-tap%s" % server.ports[0][:11]
+    assert all(table in nft_tables() for table in tables), nft_tables()
     assert actions[-1][1] == "ACTIVE" or ("build", "ACTIVE") in actions, actions
 
     console = rig.instances / ("%s-console.log" % server.id)
@@ -199,6 +206,7 @@ def test_a_server_fails_on_the_stopped_host_boots_on_the_alternate_and_deletes_t
 
     c.servers.delete(rig.alice, server.id)
     assert "instance-" + server.id not in domains()
+    assert not any(table in nft_tables() for table in tables), nft_tables()
     assert not list(rig.instances.glob(server.id + "*")), list(rig.instances.iterdir())
     assert held(c, server.id) == {"ports": 0, "allocations": 0}
     usage = c.quotas.get_usage(rig.alice, rig.alice.project_id or "")
