@@ -176,6 +176,8 @@ def test_a_build_failing_on_the_preferred_host_lands_on_the_alternate(rig: Rig) 
     assert played[:2] == [("network_host", "cn2"), ("server_delete", "cn2")]
     assert ("server_boot", "cn1") in played
     assert played[-1] == ("network_host", "cn2") and rig.runner.jobs[-1].extravars["network"]["state"] == "absent"
+    gone = [job for job in rig.runner.played("port_security") if job.host == "cn2"][-1]
+    assert [item["state"] for item in gone.extravars["port_security"]] == ["absent"], "no port tables left on cn2"
     actions = c.servers.actions(rig.cloud.admin, server.id)
     failed = [a for a in actions if a.status == "failed"]
     assert failed and failed[0].host == "cn2" and "libvirtd is not running" in failed[0].message

@@ -485,6 +485,7 @@ class ServerService(PolicyService):
             self._record(session, server_id, "create", outcome.host, "build", "ACTIVE", "")
             ports = [p.id for p in self._ports(session, server_id)]
             jobs = self.port_security_jobs(session, groups_of(session, ports), membership=True, exclude_server=server_id)
+            jobs += self._port_tables_gone(tried, ports)
             jobs += self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False,
                                           refresh_fdb=False)  # the build's own jobs left the tried hosts out
             for net in networks:  # a host new on the network: the hosts already there learn its VTEP
@@ -649,10 +650,12 @@ class ServerService(PolicyService):
             if row is None:
                 return
             networks = [p.network_id for p in self._ports(session, server_id)]
+            ports = [p.id for p in self._ports(session, server_id)]
             self._release_host_side(session, row)
             row.status, row.fault, row.host, row.updated_at = "ERROR", fault[:20000], keep_host, self._clock()
             self._record(session, server_id, "create", None, "build", "ERROR", fault[:20000])
             jobs = self._network_refresh(session, networks, node_hosts or (), network_host)
+            jobs += self._port_tables_gone(node_hosts or (), ports)
             if node_hosts is None:  # nothing ran on a node: only the rows (a DHCP port) needed fixing
                 jobs = []
         LOG.warning("server %s: ERROR: %s", server_id, fault)
@@ -763,6 +766,13 @@ class ServerService(PolicyService):
         the groups' rules, or of their members: ``membership``)."""
         touched = touched_by(session, self._ipam, group_ids, membership=membership, exclude_server=exclude_server)
         return [self._job("port_security", host, port_security=items) for host, items in touched.items()]
+
+    def _port_tables_gone(self, hosts: Iterable[str], port_ids: Sequence[str]) -> builtins.list[NodeJob]:
+        """The ports' tables removed from hosts a build tried and left (the port lives elsewhere or not at all)."""
+        if not port_ids:
+            return []
+        absent = [port_security_absent(port_id) for port_id in port_ids]
+        return [self._job("port_security", host, port_security=absent) for host in dict.fromkeys(hosts)]
 
     def refresh_security_groups(self, group_ids: Iterable[str]) -> None:
         """After a rule change (SecurityGroupService.on_change): the filters of the ports it touches."""
