@@ -44,8 +44,10 @@ def test_groups_and_rules_as_a_tenant(cloud_rig: CloudRig) -> None:
     assert len(next(g for g in info["security_groups"] if g["name"] == web)["security_group_rules"]) == 4
     assert web not in [g["name"] for g in run("security_group_info", **as_user("bob", "b"))["security_groups"]]
     assert_fails(run("security_group_rule", **as_user("bob", "b", security_group=web)), "security_group", "not found")
-    assert_refused(run("security_group_rule", **as_user("rita", "a", security_group=web, protocol="udp")),
-                   "network:create_security_group_rule")
+    assert_refused(
+        run("security_group_rule", **as_user("rita", "a", security_group=web, protocol="udp")),
+        "network:create_security_group_rule",
+    )
 
     removed = run("security_group_rule", **dict(ssh, state="absent"))
     assert_ok(removed, True)

@@ -10,6 +10,7 @@ a re-run changes nothing; absent leaves no table."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import subprocess
 import sys
@@ -26,7 +27,9 @@ from stackling.networking.security_groups import SecurityGroupRule
 from tests.support.conductor import local_runner
 from tests.support.netns import NetnsFactory, ip, ping, sh
 
-LISTENER = "import socket,sys\ns=socket.socket()\ns.bind(('',int(sys.argv[1])))\ns.listen()\nwhile True: s.accept()[0].close()"
+LISTENER = (
+    "import socket,sys\ns=socket.socket()\ns.bind(('',int(sys.argv[1])))\ns.listen()\nwhile True: s.accept()[0].close()"
+)
 CONNECT = "import socket,sys\nsocket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3).close()"
 
 
@@ -116,7 +119,45 @@ def test_remote_group_and_spoofing(rig: Rig) -> None:
     assert ping(a["ns"], b["ip"]), "a is a member of the remote group"
     spoofed = b["ip"].rsplit(".", 1)[0] + ".99"
     ip(a["ns"], "addr", "add", spoofed + "/24", "dev", "eth0")
-    assert sh("ip", "netns", "exec", a["ns"], "/usr/bin/ping", "-q", "-n", "-c", "1", "-w", "2", "-I", spoofed,
-              b["ip"], check=False).returncode != 0, "a source address that is not the port's is dropped"
+    assert (
+        sh(
+            "ip",
+            "netns",
+            "exec",
+            a["ns"],
+            "/usr/bin/ping",
+            "-q",
+            "-n",
+            "-c",
+            "1",
+            "-w",
+            "2",
+            "-I",
+            spoofed,
+            b["ip"],
+            check=False,
+        ).returncode
+        != 0
+    ), "a source address that is not the port's is dropped"
     rig.apply(port_security(PortFilter(b["port"], b["mac"], (b["ip"],), EGRESS + from_group, {"web": ()})))
     assert not ping(a["ns"], b["ip"], deadline=2), "a left the remote group"
+
+
+def test_every_kind_of_rule_loads_into_nft(netns_factory: NetnsFactory) -> None:
+    """Each rule shape the library accepts renders to something nft takes (and a port without IPv4)."""
+    from tests.support.collection import run_module
+
+    ns = netns_factory("sgload")
+    kinds = (
+        rule("ingress", "tcp", 22), rule("egress", "udp", 53), rule("ingress", "icmp"),
+        rule("ingress", "icmp", ethertype="IPv6"), rule("ingress", remote_group="web", ethertype="IPv6"),
+        dataclasses.replace(rule("ingress", "tcp", 8000), port_range_max=8080, remote_ip_prefix="192.0.2.0/24"),
+        dataclasses.replace(rule("egress", "icmp", 8), port_range_max=0, remote_ip_prefix="2001:db8::/32",
+                            ethertype="IPv6"),
+    )  # fmt: skip
+    for addresses in (("10.0.0.5", "2001:db8::5"), ("2001:db8::5",)):
+        item = port_security(PortFilter(uuid.uuid4().hex, "02:16:3e:00:00:05", addresses, EGRESS + kinds,
+                                        {"web": ("2001:db8::7",)}))  # fmt: skip
+        for table in item["tables"]:
+            result = run_module("nft_table", netns=ns, **table)
+            assert not result["failed"] and result["changed"], result

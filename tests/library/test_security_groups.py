@@ -8,7 +8,7 @@ import pytest
 
 from stackling.context import Context
 from stackling.errors import Conflict, NotFound, OverQuota, PolicyNotAuthorized, ValidationError
-from stackling.networking import RuleRequest, SecurityGroupService
+from stackling.networking import RuleRequest, SecurityGroupRule, SecurityGroupService
 from tests.library.helpers import Cloud
 
 
@@ -23,8 +23,8 @@ def login(cloud: Cloud, user: str, project: str, role: str = "member") -> Contex
     return cloud.login(user, project)
 
 
-def shape(group_rules: object) -> set[tuple[object, ...]]:
-    return {(r.direction, r.ethertype, r.protocol, r.remote_group_id) for r in group_rules}  # type: ignore[attr-defined]
+def shape(rules: tuple[SecurityGroupRule, ...]) -> set[tuple[str, str, str, str | None]]:
+    return {(r.direction, r.ethertype, r.protocol, r.remote_group_id) for r in rules}
 
 
 def test_default_group_is_made_on_first_need_and_allows_its_members(cloud: Cloud, sg: SecurityGroupService) -> None:
@@ -32,8 +32,12 @@ def test_default_group_is_made_on_first_need_and_allows_its_members(cloud: Cloud
     groups = sg.list(alice)
     assert [g.name for g in groups] == ["default"]
     default = groups[0]
-    assert shape(default.rules) == {("egress", "IPv4", "any", None), ("egress", "IPv6", "any", None),
-                                    ("ingress", "IPv4", "any", default.id), ("ingress", "IPv6", "any", default.id)}
+    assert shape(default.rules) == {
+        ("egress", "IPv4", "any", None),
+        ("egress", "IPv6", "any", None),
+        ("ingress", "IPv4", "any", default.id),
+        ("ingress", "IPv6", "any", default.id),
+    }
     assert sg.list(alice) == groups  # made once
     web = sg.create(alice, "web", description="web servers")
     assert shape(web.rules) == {("egress", "IPv4", "any", None), ("egress", "IPv6", "any", None)}

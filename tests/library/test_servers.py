@@ -332,7 +332,8 @@ def test_ports_get_the_named_groups_and_rule_changes_reach_every_host_concerned(
 
     rig.runner.jobs.clear()
     sg.add_rule(rig.alice, "web", RuleRequest(protocol="icmp"))
-    items = {item["port_id"]: item for job in rig.runner.played("port_security") for item in job.extravars["port_security"]}
+    played = rig.runner.played("port_security")
+    items = {item["port_id"]: item for job in played for item in job.extravars["port_security"]}
     assert set(items) == {web1.ports[0], web2.ports[0]}
     rendered = [rule for item in items.values() for table in item["tables"] for chain in table["chains"]
                 for rule in chain["rules"]]

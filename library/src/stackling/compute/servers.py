@@ -484,7 +484,8 @@ class ServerService(PolicyService):
             row.status, row.host, row.fault, row.updated_at = "ACTIVE", outcome.host, "", self._clock()
             self._record(session, server_id, "create", outcome.host, "build", "ACTIVE", "")
             ports = [p.id for p in self._ports(session, server_id)]
-            jobs = self.port_security_jobs(session, groups_of(session, ports), membership=True, exclude_server=server_id)
+            groups = groups_of(session, ports)
+            jobs = self.port_security_jobs(session, groups, membership=True, exclude_server=server_id)
             jobs += self._port_tables_gone(tried, ports)
             jobs += self._network_refresh(session, [n.id for n in networks], tried, network_host, refresh_dhcp=False,
                                           refresh_fdb=False)  # the build's own jobs left the tried hosts out
