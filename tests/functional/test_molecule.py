@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -41,8 +43,10 @@ def why_skip() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def wheelhouse() -> None:
-    """One wheelhouse for every scenario (reproducible: an unchanged source changes nothing)."""
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One wheelhouse for every scenario, built here and copied aside (STACKLING_WHEELHOUSE, read
+    by extensions/molecule/shared/group_vars): a rebuild of build/wheelhouse by someone else while
+    a scenario runs would otherwise show up as a change in its idempotence step."""
     reason = why_skip()
     if reason:
         pytest.skip(reason)
@@ -52,6 +56,15 @@ def wheelhouse() -> None:
         env={"ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    copy = tmp_path_factory.mktemp("molecule") / "wheelhouse"
+    shutil.copytree(REPO / "build" / "wheelhouse", copy)
+    saved = os.environ.get("STACKLING_WHEELHOUSE")
+    os.environ["STACKLING_WHEELHOUSE"] = str(copy)
+    yield
+    if saved is None:
+        os.environ.pop("STACKLING_WHEELHOUSE", None)
+    else:
+        os.environ["STACKLING_WHEELHOUSE"] = saved
 
 
 def molecule(scenario: str) -> subprocess.CompletedProcess[str]:
