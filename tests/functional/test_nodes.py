@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -114,6 +115,87 @@ def test_ansible_playbook_gathers_facts_from_both_nodes(nodes: dict[str, str], t
         assert seen["address"] == address, seen
         assert (seen["distribution"], seen["version"]) == ("Debian", "12"), seen
     assert INVENTORY.exists()
+
+
+# The conductor on a controller pins the SSH host keys of the hosts it reaches (common role,
+# tasks_from conductor_access) and refuses a host whose key changed. N1 plays the controller,
+# N2 a compute host; the conductor's runner itself runs in the fabric namespace (network rule).
+_RUNNER_SCRIPT = textwrap.dedent("""\
+    import json, sys, tempfile
+    from pathlib import Path
+    from stackling.conductor import ConductorSettings, NodeJob, PlaybookRunner
+    work = Path(sys.argv[1])
+    # a fresh ssh control socket per run: a master kept from the run before would skip the host key check
+    runner = PlaybookRunner(ConductorSettings(
+        inventory=work / "hosts.yml", playbook_dir=work / "playbooks", private_key=work / "id_ed25519",
+        known_hosts=work / "known_hosts", work_dir=work / "conductor", default_timeout=120,
+        environment={"ANSIBLE_SSH_CONTROL_PATH_DIR": tempfile.mkdtemp(prefix="stkcp")}))  # short: a socket path
+    result = runner.run(NodeJob(playbook="whoami", host=sys.argv[2]))
+    print(json.dumps({"ok": result.ok, "failure": result.failure}))
+    """)
+
+
+def _conductor_run(work: Path, host: str) -> dict[str, object]:
+    proc = _ok(subprocess.run(
+        ["ip", "netns", "exec", FABRIC, str(Path(sys.executable)), "-c", _RUNNER_SCRIPT, str(work), host],
+        capture_output=True, text=True, check=False, timeout=300))
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_conductor_pins_host_keys_and_refuses_a_changed_one(nodes: dict[str, str], tmp_path: Path) -> None:
+    conductor_dir = "/etc/stackling/conductor"
+    _ok(node_exec(N1, "sh", "-c", "mkdir -p -m 0700 %s && rm -f %s/known_hosts && "
+                  "{ test -f %s/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f %s/id_ed25519; }"
+                  % ((conductor_dir,) * 4)))
+    playbook = tmp_path / "access.yml"
+    playbook.write_text(textwrap.dedent("""\
+        - name: Authorise the conductor of %(ctl)s on %(host)s
+          hosts: %(host)s
+          gather_facts: false
+          tasks:
+            - name: Conductor access
+              ansible.builtin.include_role:
+                name: stackling.cloud.common
+                tasks_from: conductor_access
+              vars:
+                common_controller_host: %(ctl)s
+        """ % {"ctl": N1, "host": N2}))
+    first = _ok(nodes_tool("ansible-playbook", str(playbook), "-c", "ssh", timeout=300))
+    assert re.search(r"^%s\s+: ok=\d+\s+changed=[1-9]" % N2, first.stdout, re.M), first.stdout
+    again = _ok(nodes_tool("ansible-playbook", str(playbook), "-c", "ssh", timeout=300))
+    assert re.search(r"^%s\s+: ok=\d+\s+changed=0 " % N2, again.stdout, re.M), again.stdout
+
+    known = _ok(node_exec(N1, "cat", conductor_dir + "/known_hosts")).stdout.split()
+    host_key = _ok(node_exec(N2, "cat", "/etc/ssh/ssh_host_ed25519_key.pub")).stdout.split()
+    assert known[:3] == [nodes[N2], host_key[0], host_key[1]], known
+
+    # the conductor's view: its key, its pinned host keys, an inventory naming N2 by address
+    work = tmp_path / "conductor"
+    (work / "playbooks").mkdir(parents=True)
+    (work / "playbooks" / "whoami.yml").write_text(textwrap.dedent("""\
+        - name: Who am I
+          hosts: all
+          gather_facts: false
+          tasks:
+            - name: Hostname
+              ansible.builtin.command: hostname
+              changed_when: false
+        """))
+    (work / "known_hosts").write_text(_ok(node_exec(N1, "cat", conductor_dir + "/known_hosts")).stdout)
+    key = work / "id_ed25519"
+    key.write_text(_ok(node_exec(N1, "cat", conductor_dir + "/id_ed25519")).stdout)
+    key.chmod(0o600)
+    (work / "hosts.yml").write_text(json.dumps({"all": {"hosts": {N2: {
+        "ansible_host": nodes[N2], "ansible_user": "root", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
+    assert _conductor_run(work, N2) == {"ok": True, "failure": ""}
+
+    # someone else now answers on N2's address (here: N2 with a new host key)
+    _ok(node_exec(N2, "sh", "-c", "rm -f /etc/ssh/ssh_host_ed25519_key* && "
+                  "ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh"))
+    refused = _conductor_run(work, N2)
+    assert refused["ok"] is False
+    assert "host key" in str(refused["failure"]).lower(), refused
 
 
 def test_libvirtd_starts_under_systemd(nodes: dict[str, str]) -> None:

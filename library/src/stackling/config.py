@@ -93,6 +93,7 @@ class ConductorConfig:
     inventory: Path = Path("/etc/stackling/conductor/hosts.yml")
     playbook_dir: Path = COLLECTIONS_PATH / "ansible_collections/stackling/cloud/playbooks/node"
     private_key: Path | None = None
+    known_hosts: Path | None = Path("/etc/stackling/conductor/known_hosts")  # pinned host keys
     collections_path: Path | None = COLLECTIONS_PATH
     network_host: str | None = None
     work_dir: Path = Path("/var/lib/stackling/conductor")
@@ -204,7 +205,8 @@ def config_from_mapping(raw: Mapping[str, Any], base_dir: Path = Path("/")) -> C
         "identity": {"admin_project_name": _text, "admin_project_domain_name": _text},
         "images": {"store_dir": _path(base_dir), "max_size_gb": _integer(1)},
         "conductor": {"inventory": _path(base_dir), "playbook_dir": _path(base_dir),
-                      "private_key": _optional_path(base_dir), "collections_path": _optional_path(base_dir),
+                      "private_key": _optional_path(base_dir),
+                      "known_hosts": _optional_path(base_dir), "collections_path": _optional_path(base_dir),
                       "network_host": _text, "work_dir": _path(base_dir), "job_timeout": _integer(1),
                       "image_cache_dir": _absolute},  # fmt: skip
     }

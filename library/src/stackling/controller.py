@@ -134,7 +134,7 @@ class Controller:
         conductor = config.conductor
         runner = PlaybookRunner(ConductorSettings(
             inventory=conductor.inventory, playbook_dir=conductor.playbook_dir, private_key=conductor.private_key,
-            collections_path=conductor.collections_path, work_dir=conductor.work_dir,
+            known_hosts=conductor.known_hosts, collections_path=conductor.collections_path, work_dir=conductor.work_dir,
             default_timeout=conductor.job_timeout,
         ))  # fmt: skip
         networking = Networking.build(db, policy, engines.ipam, quota_engine,

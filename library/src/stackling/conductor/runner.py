@@ -32,6 +32,9 @@ class ConductorSettings:
     inventory: Path
     playbook_dir: Path
     private_key: Path | None = None
+    # The pinned host keys of the cloud's hosts (written by the roles). None: ssh's own default
+    # (~/.ssh/known_hosts). Host keys are always checked: a node whose key changed is refused.
+    known_hosts: Path | None = None
     collections_path: Path | None = None  # where stackling.cloud is installed, if not on Ansible's default path
     work_dir: Path = Path("/var/lib/stackling/conductor")
     default_timeout: int = DEFAULT_TIMEOUT
@@ -82,13 +85,15 @@ class PlaybookRunner:
 
     def _environment(self) -> dict[str, str]:
         env = {
-            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_HOST_KEY_CHECKING": "True",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
             # ansible-playbook of this Python's environment (the controller venv) comes first.
             "PATH": os.pathsep.join([str(Path(sys.prefix) / "bin"), os.environ.get("PATH", os.defpath)]),
         }
         if self.settings.private_key is not None:
             env["ANSIBLE_PRIVATE_KEY_FILE"] = str(self.settings.private_key)
+        if self.settings.known_hosts is not None:
+            env["ANSIBLE_SSH_COMMON_ARGS"] = "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % self.settings.known_hosts
         if self.settings.collections_path is not None:
             env["ANSIBLE_COLLECTIONS_PATH"] = str(self.settings.collections_path)
         env.update(self.settings.environment)
