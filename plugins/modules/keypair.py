@@ -73,7 +73,7 @@ EXAMPLES = r"""
     content: "{{ ci_key.keypair.private_key }}"
     dest: ~/.ssh/stackling-ci
     mode: "0600"
-  when: ci_key.keypair.private_key
+  when: ci_key.keypair.private_key is truthy
   no_log: true
 """
 
