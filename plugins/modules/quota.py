@@ -66,6 +66,9 @@ options:
   security_groups:
     description: Security groups.
     type: int
+  security_group_rules:
+    description: Security group rules.
+    type: int
   keypairs:
     description: SSH key pairs.
     type: int
@@ -94,7 +97,8 @@ quotas:
   returned: always
   type: dict
   sample: {instances: 4, cores: 8, ram_mb: 8192, volumes: 10, gigabytes: 1000, snapshots: 10, networks: 100,
-           subnets: 100, ports: 500, routers: 10, floating_ips: 2, security_groups: 10, keypairs: 100}
+           subnets: 100, ports: 500, routers: 10, floating_ips: 2, security_groups: 10, security_group_rules: 100,
+           keypairs: 100}
 project_id:
   description: Id of the project.
   returned: always
@@ -107,7 +111,7 @@ from ansible_collections.stackling.cloud.plugins.module_utils._errors import Inv
 
 # The library's quota resources (stackling.quota.resources.RESOURCES; a unit test keeps them equal).
 RESOURCES = ("instances", "cores", "ram_mb", "volumes", "gigabytes", "snapshots", "networks", "subnets", "ports",
-             "routers", "floating_ips", "security_groups", "keypairs")
+             "routers", "floating_ips", "security_groups", "security_group_rules", "keypairs")
 
 ARGUMENT_SPEC = dict(
     dict((resource, {"type": "int"}) for resource in RESOURCES),

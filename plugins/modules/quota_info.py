@@ -54,7 +54,8 @@ quotas:
   returned: always
   type: dict
   sample: {instances: 4, cores: 8, ram_mb: 8192, volumes: 10, gigabytes: 1000, snapshots: 10, networks: 100,
-           subnets: 100, ports: 500, routers: 10, floating_ips: 2, security_groups: 10, keypairs: 100}
+           subnets: 100, ports: 500, routers: 10, floating_ips: 2, security_groups: 10, security_group_rules: 100,
+           keypairs: 100}
 usage:
   description: For every resource, its limit and how much is in use.
   returned: always

@@ -22,6 +22,7 @@ RESOURCES = (
     "routers",
     "floating_ips",
     "security_groups",
+    "security_group_rules",
     "keypairs",
 )
 

@@ -95,8 +95,8 @@ class AttachmentService(VolumeBase):
             if row.status != "available" or row.backend is None:
                 raise Conflict("volume %s is %s: only an available volume can be attached" % (row.name, row.status))
             if target.status not in ("ACTIVE", "SHUTOFF") or target.host is None:
-                raise Conflict("server %s is %s: volumes attach to ACTIVE or SHUTOFF servers" % (target.name,
-                                                                                                target.status))
+                raise Conflict("server %s is %s: volumes attach to ACTIVE or SHUTOFF servers"
+                               % (target.name, target.status))
             used = set(session.scalars(select(m.VolumeAttachment.device)
                                        .where(m.VolumeAttachment.server_id == target.id)))  # fmt: skip
             device = next_device(used)
@@ -136,8 +136,8 @@ class AttachmentService(VolumeBase):
                 if target is None:
                     raise NotFound("server", server)
                 if attached is not None and attached.server_id != target.id:
-                    raise Conflict("volume %s is attached to server %s, not to %s" % (row.name, attached.server_id,
-                                                                                     target.name))  # fmt: skip
+                    raise Conflict("volume %s is attached to server %s, not to %s"
+                                   % (row.name, attached.server_id, target.name))
             volume_id = row.id
             plan = None if attached is None else (attached.server_id, attached.host, attached.device, row.backend)
         if plan is not None:

@@ -41,7 +41,7 @@ class Connection:
     def as_vars(self) -> dict[str, Any]:
         if self.mode == "local":
             return {"mode": "local"}
-        host, _, port = self.portal.rpartition(":")
+        host, port = self.portal.rsplit(":", 1)
         return {"mode": "iscsi", "host": host, "port": int(port), "iqn": self.iqn, "lun": 1,
                 "initiator": self.initiator}  # fmt: skip
 
