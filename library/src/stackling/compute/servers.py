@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from stackling.allocation_errors import NoValidHost
 from stackling.clock import Clock
 from stackling.compute._base import PolicyService
+from stackling.compute.build_lock import LEASE_GRACE, Builder, BuildLock, builder_state
 from stackling.compute.flavors import FlavorService
 from stackling.compute.keypairs import KeypairService
 from stackling.compute.server_groups import ServerGroupService
@@ -81,6 +82,7 @@ class ServerRequest:
     server_group: str | None = None
     availability_zone: str | None = None
     timeout: int | None = None  # seconds for the whole build (node jobs); None: no limit beyond each job's
+    unique_name: bool = False  # refuse (Conflict) when the project has a server of this name already
     security_groups: Sequence[str] = ()  # of the caller's project, ids or names; none: its default group
 
 
@@ -156,6 +158,7 @@ class _Recorder:
         self.action = action
 
     def run(self, job: NodeJob) -> JobResult:
+        self.service._renew_lease(self.server_id)
         result = self.service.runner.run(job)
         rows: list[tuple[str, str, str]] = []
         if result.ok:
@@ -338,16 +341,74 @@ class ServerService(PolicyService):
         resolved = self._resolve(ctx, request)
         zone = request.availability_zone or self.default_zone
         server_id = self._insert(ctx, request, resolved, zone)
+        self._build_locked(server_id, BuildLock(self.conductor.work_dir, server_id), ctx, resolved, request, None)
+        with self._db.read() as session:
+            return self._view(ctx, session, self._row(session, server_id))
+
+    def _build_locked(
+        self, server_id: str, lock: BuildLock, ctx: Context, resolved: _Resolved, request: ServerRequest,
+        host: str | None,
+    ) -> None:  # fmt: skip
+        """Build while holding the server's build lock (a delete or a re-run meanwhile is refused)."""
+        lock.acquire()
         try:
-            self._build(server_id, ctx, resolved, request)
+            self._build(server_id, ctx, resolved, request, host)
         except BaseException as exc:
             try:
                 self._fail(server_id, "%s: %s" % (type(exc).__name__, exc), node_hosts=None)
             except Exception:  # keep the first error; the server may stay BUILD, delete still cleans it
                 LOG.exception("server %s: could not record the failed build", server_id)
             raise
+        finally:
+            lock.release()
+
+    def resume(self, ctx: Context, ref: str, request: ServerRequest) -> Server:
+        """Finish the build of a BUILD server whose builder is gone (its process killed, its
+        controller rebooted): the build's jobs run again on the host it holds (they converge on what
+        the interrupted run left), or it is scheduled now if it had none. A server in another state
+        is returned as it is; one whose builder is alive raises Conflict."""
+        with self._db.read() as session:
+            found = self._find_row(ctx, session, ref)
+            if found is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:create_server", {"project_id": found.project_id, "user_id": ctx.user_id})
+            server_id, status = found.id, found.status
+        if status != "BUILD":
+            return self.get(ctx, server_id)
+        resolved = self._resolve(ctx, request)
+        lock = BuildLock(self.conductor.work_dir, server_id)
+        host = self._take_over(server_id, lock, "resume")
+        self._build_locked(server_id, lock, ctx, resolved, request, host)
         with self._db.read() as session:
             return self._view(ctx, session, self._row(session, server_id))
+
+    def _take_over(self, server_id: str, lock: BuildLock, action: str) -> str | None:
+        """Lock a BUILD server whose builder is gone (recorded as ``action``); its host. Conflict
+        (lock released) while its builder is alive."""
+        left = lock.acquire()
+        state = Builder.LIVE
+        with self._db.write() as session:
+            row = self._row(session, server_id)
+            if left is not None and row.status == "BUILD":
+                state = builder_state(left, row.updated_at, self._clock(), self.conductor.job_timeout)
+            if left is not None and state is Builder.GONE:
+                row.updated_at = self._clock()  # the lease is ours now: another controller keeps off
+                self._record(session, server_id, action, row.host, "take over", "ok",
+                             "the build's earlier run ended without finishing it")  # fmt: skip
+                return row.host
+            name, since = row.name, row.updated_at
+        if left is not None:
+            lock.release()
+        raise Conflict("server %s (%s) is being built by another run (last step at %s UTC); wait for it to end, or "
+                       "for %d s without progress if its process is gone on another controller"
+                       % (name, server_id, since.strftime("%H:%M:%S"), self.conductor.job_timeout + LEASE_GRACE))
+
+    def _renew_lease(self, server_id: str) -> None:
+        """A build's step starts: the row's ``updated_at`` is the lease other controllers read."""
+        with self._db.write() as session:
+            row = session.get(m.Server, server_id)
+            if row is not None and row.status == "BUILD":
+                row.updated_at = self._clock()
 
     def _resolve(self, ctx: Context, request: ServerRequest) -> _Resolved:
         """Everything the request names, as the caller may see it, with the sizes checked."""
@@ -406,6 +467,11 @@ class ServerService(PolicyService):
             amounts = {"instances": 1, "cores": resolved.vcpus, "ram_mb": resolved.ram_mb,
                        "ports": len(resolved.networks)}  # fmt: skip
             with self._quotas.reserve(session, ctx.project_id, **amounts):
+                # The quota rows are locked: two creates in one project pass here one at a time.
+                if request.unique_name and session.scalars(select(m.Server.id).where(
+                        m.Server.project_id == ctx.project_id, m.Server.name == request.name)).first():  # fmt: skip
+                    raise Conflict("a server named %s is in the project already (another run may be building "
+                                   "it)" % request.name)  # fmt: skip
                 row = m.Server(
                     id=m.new_id(), project_id=ctx.project_id, user_id=ctx.user_id, name=request.name,
                     flavor_id=resolved.flavor_id, image_id=resolved.image_id, vcpus=resolved.vcpus,
@@ -432,18 +498,26 @@ class ServerService(PolicyService):
         if found is None:
             self._ipam.create_port(session, network_id, device_id="dhcp-" + network_id, device_owner=DHCP_OWNER)
 
-    def _build(self, server_id: str, ctx: Context, resolved: _Resolved, request: ServerRequest) -> None:
+    def _build(
+        self, server_id: str, ctx: Context, resolved: _Resolved, request: ServerRequest, host: str | None
+    ) -> None:
+        """Schedule (unless ``host``: a resumed build keeps the host it holds, with no alternates)
+        and build."""
         inventory = read_inventory(self.conductor.inventory)
         network_host = self._network_host(inventory) if resolved.networks else ""
-        assert ctx.project_id is not None
-        consumer = ConsumerRef(server_id, ctx.project_id, ctx.user_id)
-        try:
-            placed = self._scheduler.schedule_and_claim(self._db, consumer, resolved.request)
-        except NoValidHost as exc:
-            self._fail(server_id, str(exc), node_hosts=None)
-            return
-        current: builtins.list[Placed] = [placed]
-        self._set_host(server_id, placed.host.name, "scheduled")
+        current: builtins.list[Placed] = []
+        if host is None:
+            with self._db.read() as session:
+                project_id, user_id = self._row(session, server_id).project_id, self._row(session, server_id).user_id
+            try:
+                placed = self._scheduler.schedule_and_claim(self._db, ConsumerRef(server_id, project_id, user_id),
+                                                            resolved.request)  # fmt: skip
+            except NoValidHost as exc:
+                self._fail(server_id, str(exc), node_hosts=None)
+                return
+            current.append(placed)
+            host = placed.host.name
+            self._set_host(server_id, host, "scheduled")
         recorder = _Recorder(self, server_id, "create")
         networks = list({net.id: net for net in resolved.networks}.values())
 
@@ -460,8 +534,8 @@ class ServerService(PolicyService):
             return self._job("server_delete", host, server={"uuid": server_id})
 
         def next_host(failed: str, why: str) -> str | None:
-            if deadline is not None and time.monotonic() >= deadline:
-                return None  # out of time: no further host is tried
+            if not current or (deadline is not None and time.monotonic() >= deadline):
+                return None  # a resumed build, or out of time: no further host is tried
             try:
                 moved = self._scheduler.reschedule(self._db, server_id, current[0].selection, failed=current[0].host)
             except NoValidHost:
@@ -470,7 +544,7 @@ class ServerService(PolicyService):
             self._set_host(server_id, moved.host.name, "rescheduled after %s failed" % failed)
             return moved.host.name
 
-        outcome = ServerBuilder(recorder).build(placed.host.name, jobs_for, cleanup_for, next_host)
+        outcome = ServerBuilder(recorder).build(host, jobs_for, cleanup_for, next_host)
         tried = [a.host for a in outcome.attempts if a.host != outcome.host]
         if not outcome.ok:
             fault = "build failed on every host tried: " + outcome.fault
@@ -721,8 +795,18 @@ class ServerService(PolicyService):
                 raise NotFound("server", ref)
             self._enforce(ctx, "compute:delete_server", {"project_id": found.project_id})
             server_id, networks = found.id, [p.network_id for p in self._ports(session, found.id)]
+            status = found.status
         # The conductor's settings are checked before anything changes.
         network_host = self._network_host(read_inventory(self.conductor.inventory)) if networks else ""
+        lock = BuildLock(self.conductor.work_dir, server_id)
+        if status == "BUILD":  # only once its builder is gone (Conflict while it runs)
+            self._take_over(server_id, lock, "delete")
+        try:
+            self._delete(server_id, networks, network_host)
+        finally:
+            lock.release()
+
+    def _delete(self, server_id: str, networks: builtins.list[str], network_host: str) -> None:
         with self._db.write() as session:
             row = self._row(session, server_id)
             host = row.host
