@@ -26,7 +26,7 @@ from stackling.controller import Controller
 from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
 from tests.support import TEST_PREFIX
-from tests.support.collection import run_module
+from tests.support.collection import REPO, ensure_collection_link, run_module
 
 
 def new_secret(label: str) -> str:
@@ -87,15 +87,38 @@ class CloudRig:
         return found.id
 
 
-def write_config(directory: Path) -> Path:
-    config = directory / "controller.yaml"
-    config.write_text(yaml.safe_dump({
+def write_config(directory: Path, conductor: dict[str, Any] | None = None) -> Path:
+    """A test controller.yaml in ``directory`` (SQLite, cheap hashing), with a ``conductor``
+    section when given."""
+    settings: dict[str, Any] = {
         "database": {"url": "sqlite:///%s" % (directory / "stackling.db")},
         "fernet_tokens": {"key_repository": str(directory / "fernet-keys")},
         "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
         "images": {"store_dir": str(directory / "images")},
-    }))
+    }
+    if conductor is not None:
+        settings["conductor"] = conductor
+    config = directory / "controller.yaml"
+    config.write_text(yaml.safe_dump(settings))
     return config
+
+
+def rig_controller(directory: Path, inventory: Path, image_cache: Path) -> tuple[Path, Controller, Context]:
+    """A migrated, bootstrapped controller whose conductor runs the collection's node playbooks on
+    ``inventory`` (the rig's hosts): its config file, the controller and the admin's context."""
+    config = write_config(directory, {
+        "inventory": str(inventory), "playbook_dir": str(REPO / "playbooks" / "node"),
+        "collections_path": str(ensure_collection_link()), "work_dir": str(directory / "conductor"),
+        "image_cache_dir": str(image_cache), "job_timeout": 600})  # fmt: skip
+    loaded = load_config(config)
+    upgrade(loaded.database.url)
+    controller = Controller.from_config(loaded)
+    controller.keys.setup()
+    admin_password = "admin-" + secrets.token_urlsafe(9)
+    controller.bootstrap(admin_password)
+    admin = controller.tokens.validate(
+        controller.auth.password("admin", admin_password, ScopeRequest(project="admin")).token)
+    return config, controller, admin
 
 
 @pytest.fixture(scope="module")

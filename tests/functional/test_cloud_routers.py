@@ -26,14 +26,13 @@ import yaml
 
 from stackling.compute import ComputeHostService
 from stackling.compute.servers import ServerRequest
-from stackling.config import load_config
 from stackling.context import Context
 from stackling.controller import Controller
-from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
+from tests.functional.cloud_support import rig_controller
 from tests.functional.test_cloud_servers import SMALL, wait_ready
 from tests.support import TEST_PREFIX
-from tests.support.collection import REPO, ensure_collection_link, run_module
+from tests.support.collection import run_module
 from tests.support.guest_image import tiny_image
 from tests.support.netns import NetnsFactory, ip, ping, sh, veth
 from tests.support.rig import NETNS as RIG_NETNS
@@ -83,23 +82,7 @@ def router_rig(tmp_path: Path, libvirt_rig: str, netns_factory: NetnsFactory) ->
             "stackling_instances_pool": TEST_PREFIX + "inst-" + token,
             "stackling_physical_bridges": {physnet: bridge}}}},
         "network": {"hosts": {"compute1": {}}}}}}))  # fmt: skip
-    config = tmp_path / "controller.yaml"
-    config.write_text(yaml.safe_dump({
-        "database": {"url": "sqlite:///%s" % (tmp_path / "stackling.db")},
-        "fernet_tokens": {"key_repository": str(tmp_path / "fernet-keys")},
-        "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
-        "images": {"store_dir": str(tmp_path / "images")},
-        "conductor": {"inventory": str(inventory), "playbook_dir": str(REPO / "playbooks" / "node"),
-                      "collections_path": str(ensure_collection_link()), "work_dir": str(tmp_path / "conductor"),
-                      "image_cache_dir": str(cache), "job_timeout": 600},
-    }))  # fmt: skip
-    loaded = load_config(config)
-    upgrade(loaded.database.url)
-    c = Controller.from_config(loaded)
-    c.keys.setup()
-    admin_password = "admin-" + secrets.token_urlsafe(9)
-    c.bootstrap(admin_password)
-    admin = c.tokens.validate(c.auth.password("admin", admin_password, ScopeRequest(project="admin")).token)
+    config, c, admin = rig_controller(tmp_path, inventory, cache)
     project = c.identity.create_project(admin, TEST_PREFIX + "rtr-" + token)
     password = "alice-" + secrets.token_urlsafe(9)
     c.identity.create_user(admin, "alice", password=password)

@@ -30,15 +30,14 @@ from sqlalchemy import func, select
 from stackling.compute import ComputeHostService
 from stackling.compute.servers import ServerRequest
 from stackling.conductor import NodeJob
-from stackling.config import load_config
 from stackling.context import Context
 from stackling.controller import Controller
 from stackling.db import models as m
-from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
+from tests.functional.cloud_support import rig_controller
 from tests.functional.test_cloud_inventory import inventory, listed
 from tests.support import TEST_PREFIX
-from tests.support.collection import REPO, ensure_collection_link, run_module
+from tests.support.collection import run_module
 from tests.support.guest_image import ready_line, tiny_image
 from tests.support.netns import sh
 from tests.support.rig import NETNS as RIG_NETNS
@@ -83,24 +82,7 @@ def server_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[ServerRig]:
             "compute0": dict(common, stackling_netns=c0_netns, stackling_libvirt_uri=(
                 "qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock"))}},
         "network": {"hosts": {"compute1": {}}}}}}))  # fmt: skip
-    config = tmp_path / "controller.yaml"
-    config.write_text(yaml.safe_dump({
-        "database": {"url": "sqlite:///%s" % (tmp_path / "stackling.db")},
-        "fernet_tokens": {"key_repository": str(tmp_path / "fernet-keys")},
-        "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
-        "images": {"store_dir": str(tmp_path / "images")},
-        "conductor": {"inventory": str(inventory), "playbook_dir": str(REPO / "playbooks" / "node"),
-                      "collections_path": str(ensure_collection_link()), "work_dir": str(tmp_path / "conductor"),
-                      "image_cache_dir": str(cache), "job_timeout": 600},
-    }))  # fmt: skip
-    loaded = load_config(config)
-    upgrade(loaded.database.url)
-    controller = Controller.from_config(loaded)
-    controller.keys.setup()
-    admin_password = "admin-" + secrets.token_urlsafe(9)
-    controller.bootstrap(admin_password)
-    admin = controller.tokens.validate(controller.auth.password("admin", admin_password,
-                                                                ScopeRequest(project="admin")).token)  # fmt: skip
+    config, controller, admin = rig_controller(tmp_path, inventory, cache)
     project = controller.identity.create_project(admin, TEST_PREFIX + "srv-" + token)
     password = "alice-" + secrets.token_urlsafe(9)
     controller.identity.create_user(admin, "alice", password=password)

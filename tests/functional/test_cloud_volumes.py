@@ -30,14 +30,13 @@ from sqlalchemy import func, select
 
 from stackling.compute import ComputeHostService
 from stackling.compute.servers import ServerRequest
-from stackling.config import load_config
 from stackling.context import Context
 from stackling.controller import Controller
 from stackling.db import models as m
-from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
+from tests.functional.cloud_support import rig_controller
 from tests.support import TEST_PREFIX
-from tests.support.collection import REPO, ensure_collection_link, run_module
+from tests.support.collection import run_module
 from tests.support.guest_image import tiny_image
 from tests.functional.test_iscsi_target import free_tcp_port, stop_tgtd, tgtadm, unused_control_port
 from tests.support.rig import NETNS as RIG_NETNS
@@ -99,23 +98,7 @@ def volume_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[VolumeRig]:
     inventory.write_text(yaml.safe_dump({"all": {"children": {
         "compute": {"hosts": {"compute1": host}},
         "storage": {"hosts": {"compute1": {}, "storage1": remote}}}}}))  # fmt: skip
-    config = tmp_path / "controller.yaml"
-    config.write_text(yaml.safe_dump({
-        "database": {"url": "sqlite:///%s" % (tmp_path / "stackling.db")},
-        "fernet_tokens": {"key_repository": str(tmp_path / "fernet-keys")},
-        "password_hashing": {"time_cost": 1, "memory_cost": 64, "parallelism": 1},
-        "images": {"store_dir": str(tmp_path / "images")},
-        "conductor": {"inventory": str(inventory), "playbook_dir": str(REPO / "playbooks" / "node"),
-                      "collections_path": str(ensure_collection_link()), "work_dir": str(tmp_path / "conductor"),
-                      "image_cache_dir": str(cache), "job_timeout": 600},
-    }))  # fmt: skip
-    loaded = load_config(config)
-    upgrade(loaded.database.url)
-    c = Controller.from_config(loaded)
-    c.keys.setup()
-    admin_password = "admin-" + secrets.token_urlsafe(9)
-    c.bootstrap(admin_password)
-    admin = c.tokens.validate(c.auth.password("admin", admin_password, ScopeRequest(project="admin")).token)
+    config, c, admin = rig_controller(tmp_path, inventory, cache)
     auths = {}
     for user in ("alice", "bob"):
         project = c.identity.create_project(admin, TEST_PREFIX + "vol-%s-%s" % (user, token))
