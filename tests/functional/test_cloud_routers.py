@@ -147,6 +147,12 @@ def test_a_floating_ip_makes_the_server_reachable_and_deleting_leaves_nothing(ro
     assert not fip["failed"] and fip["changed"], fip
     address = fip["floating_ip"]["floating_ip_address"]
     assert fip["floating_ip"]["fixed_ip_address"] == fixed and fip["floating_ip"]["router_id"] == router["id"]
+    # The project's default security group admits only its own members: the outside is refused
+    # until the tenant opens ICMP, and the rule reaches the running server's port.
+    assert not ping(rig.outside, address, deadline=3), "the default security group lets the outside in"
+    opened = rig.module("security_group_rule", security_group="default", protocol="icmp",
+                        remote_ip_prefix="0.0.0.0/0")  # fmt: skip
+    assert not opened["failed"] and opened["changed"], opened
     assert ping(rig.outside, address, deadline=30), "the floating IP does not reach the guest"
     assert not ping(rig.outside, fixed, deadline=2), "the tenant subnet must not be routed from outside"
 
