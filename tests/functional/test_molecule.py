@@ -95,7 +95,8 @@ def check(scenario: str, proc: subprocess.CompletedProcess[str]) -> None:
     assert not failures, "molecule test -s %s: %s\n%s" % (scenario, failures, output[-12000:])
     # the steps that make the scenario worth having really ran and passed
     for step in ("converge", "idempotence", "verify"):
-        assert re.search(r"%s ➜ %s: Executed: Successful" % (re.escape(scenario), step), output), (
+        # molecule writes "NAME ➜ STEP" on a terminal and "NAME > STEP" into a pipe (as here)
+        assert re.search(r"%s (?:➜|>) %s: Executed: Successful" % (re.escape(scenario), step), output), (
             "%s: no successful %s step:\n%s" % (scenario, step, output[-6000:]))
 
 
