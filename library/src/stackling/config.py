@@ -32,7 +32,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/stackling/controller.yaml")
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    url: str = "sqlite:////var/lib/stackling/stackling.db"
+    url: str = "sqlite:////var/lib/stackling/db/stackling.db"
 
 
 @dataclass(frozen=True)
