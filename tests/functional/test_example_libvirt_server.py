@@ -1,4 +1,5 @@
-"""The main job end to end: playbooks/demo.yml boots the tiny image on the rig's libvirtd.
+"""playbooks/examples/libvirt_server.yml (the node modules without the cloud) boots the tiny image
+on the rig's libvirtd.
 
 A libvirt_network (NAT, DHCP), a libvirt_pool, a libvirt_volume overlay on the cached tiny image,
 a NoCloud config drive and a running libvirt_domain; the guest prints its DHCP address and the
@@ -45,11 +46,11 @@ def demo(libvirt_rig: str) -> Iterator[dict[str, str]]:
     shutil.rmtree(demo_dir, ignore_errors=True)
 
 
-def test_demo_playbook_boots_a_server_that_gets_a_dhcp_address(demo: dict[str, str]) -> None:
+def test_example_playbook_boots_a_server_that_gets_a_dhcp_address(demo: dict[str, str]) -> None:
     extra = ["-e", "demo_name=" + demo["name"], "-e", "demo_bridge=stkt-" + demo["name"][-6:],
              "-e", "demo_subnet_prefix=" + SUBNET, "-e", "demo_base_image=%s" % tiny_image(),
              "-e", "demo_hostname=demo-guest", "-e", "demo_dir=" + demo["dir"]]
-    first = run_playbook(REPO / "playbooks" / "demo.yml", *extra)
+    first = run_playbook(REPO / "playbooks" / "examples" / "libvirt_server.yml", *extra)
     assert first.returncode == 0, first.stdout + first.stderr
     assert _recap_changed(first.stdout) >= 4
 
@@ -64,6 +65,6 @@ def test_demo_playbook_boots_a_server_that_gets_a_dhcp_address(demo: dict[str, s
     ping = netns_exec("ping", "-c", "1", "-W", "5", address)
     assert ping.returncode == 0, ping.stdout + ping.stderr
 
-    second = run_playbook(REPO / "playbooks" / "demo.yml", *extra)
+    second = run_playbook(REPO / "playbooks" / "examples" / "libvirt_server.yml", *extra)
     assert second.returncode == 0, second.stdout + second.stderr
     assert _recap_changed(second.stdout) == 0, second.stdout
