@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.collection import REPO, ensure_collection_link
+from tests.support.guest_image import tiny_image
 from tests.support.nodes import NODES, can_run_nodes
 
 pytestmark = pytest.mark.slow
@@ -58,13 +59,16 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     copy = tmp_path_factory.mktemp("molecule") / "wheelhouse"
     shutil.copytree(REPO / "build" / "wheelhouse", copy)
-    saved = os.environ.get("STACKLING_WHEELHOUSE")
-    os.environ["STACKLING_WHEELHOUSE"] = str(copy)
+    # the default scenario's verify boots the main job's demo server from this image
+    settings = {"STACKLING_WHEELHOUSE": str(copy), "STACKLING_DEMO_IMAGE": str(tiny_image())}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     yield
-    if saved is None:
-        os.environ.pop("STACKLING_WHEELHOUSE", None)
-    else:
-        os.environ["STACKLING_WHEELHOUSE"] = saved
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def molecule(scenario: str) -> subprocess.CompletedProcess[str]:
@@ -101,7 +105,8 @@ def check(scenario: str, proc: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_all_in_one_scenario(wheelhouse: None) -> None:
-    """``default``: site.yml into a fresh node, again without a change, every role's effects."""
+    """``default``: site.yml into a fresh node, again without a change, every role's effects, and
+    the main job's tenant server (playbooks/demo_server.yml) answering ping on its floating IP."""
     check("default", molecule("default"))
 
 

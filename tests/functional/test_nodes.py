@@ -273,7 +273,15 @@ def test_stop_removes_what_a_broken_start_left(nodes: dict[str, str]) -> None:
 
 
 def test_stop_removes_every_container_netns_and_veth_it_made(nodes: dict[str, str]) -> None:
+    # a node's storage role leaves a volume group on a loop device: the host's, not the node's
+    made = _ok(node_exec(N1, "sh", "-c", "truncate -s 64M /var/tmp/stktest-vg.img && "
+                         "dev=$(losetup --find --show /var/tmp/stktest-vg.img) && "
+                         "vgcreate -q stktest-vg-n1 $dev >/dev/null && echo $dev")).stdout.strip()
+    assert made.startswith("/dev/loop"), made
     _ok(nodes_tool("stop", *NAMES))
+    attached = _ok(subprocess.run(["losetup", "--list", "--noheadings", "--output", "NAME"], capture_output=True,
+                                  text=True, check=False)).stdout.split()  # fmt: skip
+    assert made not in attached, "the node's loop device outlived it"
     for name in NAMES:
         assert leftovers(name) == [], leftovers(name)
         assert nodes_tool("address", name).returncode != 0
