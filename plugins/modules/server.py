@@ -18,6 +18,11 @@ description:
     O(image) than the server's fails naming the option; resize and rebuild are not supported yet.
   - The build runs the collection's node playbooks on the host the scheduler chose, and on its
     alternates when it fails there (see the collection's docs/servers.md).
+  - A server left in C(BUILD) by a run that died (killed, or its controller rebooted) is taken over by
+    the next run: the build's steps run again on the host it holds and converge on what the dead run
+    left (C(changed=true)). While the first run is still building it, the module fails with
+    C(409 Conflict). Two runs racing to boot the same O(name) make one server; the other fails
+    with C(409 Conflict).
 author:
   - Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
@@ -183,6 +188,11 @@ def run(module, cloud):
     current = server_view(found) if found else None
     if params["state"] == "absent":
         change = plan(current, {}, "absent")
+    elif current is not None and current["status"] == "BUILD":
+        # a build whose builder died (a killed run, a rebooted controller): this run takes it over
+        # and converges on what it left; while the builder lives the library refuses (Conflict)
+        check_unchanged(cloud, params, current)
+        change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
         check_unchanged(cloud, params, current)
         change = plan(current, {}, "present")
@@ -204,13 +214,13 @@ def run(module, cloud):
     view = change.after
     if change.changed:
         target = {"project_id": (current or {}).get("project_id") or cloud.ctx.project_id}
-        cloud.authorize("compute:%s_server" % change.action, target)
-        if change.action == "create" and params["state"] == "stopped":
+        cloud.authorize("compute:%s_server" % ("create" if change.action == "resume" else change.action), target)
+        if change.action in ("create", "resume") and params["state"] == "stopped":
             cloud.authorize("compute:stop_server", target)
         if not module.check_mode:
             view = apply(cloud, params, change)
     result = state_result(module, change, "server", view)
-    if view is not None and view["status"] == "ERROR" and change.action == "create":
+    if view is not None and view["status"] == "ERROR" and change.action in ("create", "resume"):
         raise StacklingError("server %s (%s) is ERROR: %s" % (view["name"], view["id"], view["fault"]),
                              server=view, changed=True)
     return result
@@ -223,12 +233,18 @@ def apply(cloud, params, change):
         return None
     if change.action in ("start", "stop"):
         return server_view(getattr(servers, change.action)(cloud.ctx, change.before["id"]))
+    before = change.before or {}
     request = ServerRequest(
-        params["name"], flavor=params["flavor"], image=params["image"], networks=tuple(params["networks"]),
+        params["name"], flavor=params["flavor"] or before.get("flavor_id"), image=params["image"] or before.get("image_id"),
+        networks=tuple(params["networks"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
         availability_zone=params["availability_zone"], timeout=params["timeout"],
-        security_groups=tuple(params["security_groups"]))
-    made = servers.create(cloud.ctx, request)
+        security_groups=tuple(params["security_groups"]), unique_name=True)
+    if change.action == "resume":
+        made = servers.resume(cloud.ctx, change.before["id"], request)
+    else:
+        # unique: two runs racing to make the same server make one, the other fails naming it
+        made = servers.create(cloud.ctx, request)
     if made.status == "ACTIVE" and params["state"] == "stopped":
         made = servers.stop(cloud.ctx, made.id)
     return server_view(made)

@@ -13,8 +13,11 @@ Deleting it leaves no domain, file, port, address, allocation or quota usage.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -37,7 +40,7 @@ from stackling.identity.auth import ScopeRequest
 from tests.functional.cloud_support import rig_controller
 from tests.functional.test_cloud_inventory import inventory, listed
 from tests.support import TEST_PREFIX
-from tests.support.collection import run_module
+from tests.support.collection import ensure_collection_link, run_module
 from tests.support.guest_image import ready_line, tiny_image
 from tests.support.netns import sh
 from tests.support.rig import NETNS as RIG_NETNS
@@ -231,3 +234,57 @@ def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(se
     assert not gone["failed"] and gone["changed"], gone
     assert run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")["changed"] is False
     assert "instance-" + server["id"] not in domains()
+
+
+def start_module(name: str, **params: Any) -> subprocess.Popen[str]:
+    """``stackling.cloud.<name>`` as a process of its own session (so the test can kill it and the
+    ansible-runner it started, as when an operator's playbook run is killed)."""
+    args = Path(params.pop("_args_file"))
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
+    env = dict(os.environ, PYTHONPATH=str(ensure_collection_link()))
+    return subprocess.Popen([sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name,
+                             str(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)  # fmt: skip
+
+
+def test_a_killed_build_is_taken_over_by_the_next_run_and_ends_with_one_of_everything(server_rig: ServerRig) -> None:
+    rig, c = server_rig, server_rig.controller
+    params: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth(), "name": "killed-1",
+                              "flavor": TEST_PREFIX + "tiny", "image": TEST_PREFIX + "tiny", "networks": [rig.network]}
+    build = start_module("server", _args_file=str(rig.directory / "server-args.json"), **params)
+    # Kill the whole run (module and the conductor's ansible-playbook) once the guest is defined on
+    # compute1: the build is past scheduling, the failure on compute0 and the claims.
+    deadline = time.monotonic() + 600
+    server_id = None
+    while time.monotonic() < deadline and build.poll() is None:
+        found = c.servers.find(rig.alice, "killed-1")
+        if found is not None:
+            server_id = found.id
+            if "instance-" + server_id in domains():
+                break
+        time.sleep(0.5)
+    assert build.poll() is None, "the build ended before it could be killed: %s" % (build.communicate(),)
+    assert server_id is not None
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait(timeout=60)
+    left = c.servers.get(rig.alice, server_id)
+    assert left.status == "BUILD", "a killed run must leave the server in BUILD, not %s" % left.status
+
+    resumed = run_module("server", **params)
+    assert not resumed["failed"] and resumed["changed"], resumed
+    assert resumed["server"]["id"] == server_id and resumed["server"]["status"] == "ACTIVE", resumed
+    steps = [(a.action, a.step) for a in c.servers.actions(rig.alice, server_id)]
+    assert ("resume", "take over") in steps, steps
+    # one server, one port, one allocation per resource class; the guest got its one address
+    assert [s.id for s in c.servers.list(rig.alice)] == [server_id]
+    assert held(c, server_id) == {"ports": 1, "allocations": 3}
+    ip = next(iter(resumed["server"]["addresses"].values()))[0]
+    assert wait_ready(rig.instances / ("%s-console.log" % server_id))["ip"] == ip + "/24"
+    again = run_module("server", **params)
+    assert not again["failed"] and not again["changed"], again
+
+    gone = run_module("server", config=str(rig.config), auth=rig.auth(), name="killed-1", state="absent")
+    assert not gone["failed"] and gone["changed"], gone
+    assert "instance-" + server_id not in domains()
+    assert held(c, server_id) == {"ports": 0, "allocations": 0}
+    assert not list(rig.instances.glob(server_id + "*")), list(rig.instances.iterdir())
