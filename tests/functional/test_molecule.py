@@ -1,6 +1,8 @@
 """The deployment's molecule scenarios (extensions/molecule/), each run as ``molecule test -s NAME``
 on Stackling's systemd test nodes: ``default`` deploys the all-in-one with playbooks/site.yml into
-a fresh node, and one scenario per role applies that role alone. Every scenario converges, must
+a fresh node, ``multinode`` the five-host layout into five, and one scenario per role applies that
+role alone. Both whole-cloud scenarios end by booting a tenant's server through the cloud modules
+(playbooks/demo_server.yml, the main job's second half). Every scenario converges, must
 change nothing when converged again (molecule's idempotence step) and verifies real effects:
 libvirtd answers, the volume group exists with its size, tgtd exports nothing it was not asked
 to, the database is at the newest migration, the admin gets a token (see each scenario's
@@ -29,8 +31,10 @@ from tests.support.nodes import NODES, can_run_nodes
 pytestmark = pytest.mark.slow
 
 SCENARIOS_DIR = REPO / "extensions" / "molecule"
-ROLE_SCENARIOS = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/molecule.yml") if p.parent.name != "default")
-SCENARIOS = ["default"] + ROLE_SCENARIOS
+WHOLE_CLOUD_SCENARIOS = ["default", "multinode"]  # site.yml on one node, and on five
+ROLE_SCENARIOS = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/molecule.yml")
+                        if p.parent.name not in WHOLE_CLOUD_SCENARIOS)  # fmt: skip
+SCENARIOS = WHOLE_CLOUD_SCENARIOS + ROLE_SCENARIOS
 # The role scenarios run side by side, each on its own node: their runs mostly wait on SSH round
 # trips, apt and systemd, so on a 2-core machine three at a time finish far sooner than in a row.
 PARALLEL = int(os.environ.get("STACKLING_MOLECULE_PARALLEL", "3"))
@@ -108,6 +112,13 @@ def test_all_in_one_scenario(wheelhouse: None) -> None:
     """``default``: site.yml into a fresh node, again without a change, every role's effects, and
     the main job's tenant server (playbooks/demo_server.yml) answering ping on its floating IP."""
     check("default", molecule("default"))
+
+
+def test_multinode_scenario(wheelhouse: None) -> None:
+    """``multinode``: site.yml into five fresh nodes (controller, two computes, storage, network),
+    again without a change, each role's effects on its host, and a tenant's servers on both compute
+    hosts reached from the network host over VXLAN and through a floating IP."""
+    check("multinode", molecule("multinode"))
 
 
 @pytest.mark.parametrize("scenario", ROLE_SCENARIOS)
