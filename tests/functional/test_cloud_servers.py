@@ -236,13 +236,13 @@ def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(se
     assert "instance-" + server["id"] not in domains()
 
 
-def start_module(name: str, **params: Any) -> subprocess.Popen[str]:
-    """``stackling.cloud.<name>`` as a process of its own session (so the test can kill it and the
-    ansible-runner it started, as when an operator's playbook run is killed)."""
-    args = Path(params.pop("_args_file"))
+def start_module(module: str, args: Path, /, **params: Any) -> subprocess.Popen[str]:
+    """``stackling.cloud.<module>`` as a process of its own session (so the test can kill it and the
+    ansible-runner it started, as when an operator's playbook run is killed); ``args``: the file
+    its arguments are written to."""
     args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
     env = dict(os.environ, PYTHONPATH=str(ensure_collection_link()))
-    return subprocess.Popen([sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name,
+    return subprocess.Popen([sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + module,
                              str(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)  # fmt: skip
 
@@ -251,7 +251,7 @@ def test_a_killed_build_is_taken_over_by_the_next_run_and_ends_with_one_of_every
     rig, c = server_rig, server_rig.controller
     params: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth(), "name": "killed-1",
                               "flavor": TEST_PREFIX + "tiny", "image": TEST_PREFIX + "tiny", "networks": [rig.network]}
-    build = start_module("server", _args_file=str(rig.directory / "server-args.json"), **params)
+    build = start_module("server", rig.directory / "server-args.json", **params)
     # Kill the whole run (module and the conductor's ansible-playbook) once the guest is defined on
     # compute1: the build is past scheduling, the failure on compute0 and the claims.
     deadline = time.monotonic() + 600

@@ -35,8 +35,9 @@ WHOLE_CLOUD_SCENARIOS = ["default", "multinode"]  # site.yml on one node, and on
 ROLE_SCENARIOS = sorted(p.parent.name for p in SCENARIOS_DIR.glob("*/molecule.yml")
                         if p.parent.name not in WHOLE_CLOUD_SCENARIOS)  # fmt: skip
 SCENARIOS = WHOLE_CLOUD_SCENARIOS + ROLE_SCENARIOS
-# The role scenarios run side by side, each on its own node: their runs mostly wait on SSH round
-# trips, apt and systemd, so on a 2-core machine three at a time finish far sooner than in a row.
+# multinode and the role scenarios run side by side, each on nodes of its own: their runs mostly
+# wait on SSH round trips, apt and systemd, so on a 2-core machine three at a time finish far
+# sooner than in a row.
 PARALLEL = int(os.environ.get("STACKLING_MOLECULE_PARALLEL", "3"))
 TIMEOUT = 3600
 
@@ -90,9 +91,11 @@ def test_every_role_has_a_scenario() -> None:
 
 
 @pytest.fixture(scope="module")
-def role_runs(wheelhouse: None) -> dict[str, subprocess.CompletedProcess[str]]:
+def side_by_side_runs(wheelhouse: None) -> dict[str, subprocess.CompletedProcess[str]]:
+    """multinode (the longest, started first) and the role scenarios, PARALLEL at a time."""
+    names = ["multinode"] + ROLE_SCENARIOS
     with ThreadPoolExecutor(max_workers=max(1, PARALLEL)) as pool:
-        return dict(zip(ROLE_SCENARIOS, pool.map(molecule, ROLE_SCENARIOS)))
+        return dict(zip(names, pool.map(molecule, names)))
 
 
 def check(scenario: str, proc: subprocess.CompletedProcess[str]) -> None:
@@ -114,13 +117,13 @@ def test_all_in_one_scenario(wheelhouse: None) -> None:
     check("default", molecule("default"))
 
 
-def test_multinode_scenario(wheelhouse: None) -> None:
+def test_multinode_scenario(side_by_side_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
     """``multinode``: site.yml into five fresh nodes (controller, two computes, storage, network),
     again without a change, each role's effects on its host, and a tenant's servers on both compute
     hosts reached from the network host over VXLAN and through a floating IP."""
-    check("multinode", molecule("multinode"))
+    check("multinode", side_by_side_runs["multinode"])
 
 
 @pytest.mark.parametrize("scenario", ROLE_SCENARIOS)
-def test_role_scenario(scenario: str, role_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    check(scenario, role_runs[scenario])
+def test_role_scenario(scenario: str, side_by_side_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    check(scenario, side_by_side_runs[scenario])
