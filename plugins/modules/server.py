@@ -19,8 +19,8 @@ description:
   - The build runs the collection's node playbooks on the host the scheduler chose, and on its
     alternates when it fails there (see the collection's docs/servers.md).
   - A server left in C(BUILD) by a run that died (killed, or its controller rebooted) is taken over by
-    the next run: the build's steps run again on the host it holds and converge on what the dead run
-    left (C(changed=true)). While the first run is still building it, the module fails with
+    the next run, whose build steps run again on the host it holds and converge on what the dead
+    run left (C(changed=true)). While the first run is still building it, the module fails with
     C(409 Conflict). Two runs racing to boot the same O(name) make one server; the other fails
     with C(409 Conflict).
 author:
