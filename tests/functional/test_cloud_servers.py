@@ -56,6 +56,7 @@ class ServerRig:
     directory: Path
     config: Path
     controller: Controller
+    admin: Context
     alice: Context
     password: str
     project: str
@@ -99,7 +100,7 @@ def server_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[ServerRig]:
     net = "10.238.%d" % secrets.randbelow(250)
     network = controller.networking.networks.create(alice, TEST_PREFIX + "net-" + token)
     controller.networking.subnets.create(alice, network.id, net + ".0/24")
-    rig = ServerRig(tmp_path, config, controller, alice, password, project.name, network.id, net, instances, cache,
+    rig = ServerRig(tmp_path, config, controller, admin, alice, password, project.name, network.id, net, instances, cache,
                     c0_netns)
     yield rig
     # Whatever a failed test left: its servers (through the service), the network's node side, the files.
@@ -200,6 +201,39 @@ def test_a_server_fails_on_the_stopped_host_boots_on_the_alternate_and_deletes_t
     assert c.networking.ports.list(rig.alice, network=rig.network) == []
     assert "qdhcp-" + rig.network not in sh("ip", "netns", "list").stdout
     assert sh("ip", "-n", RIG_NETNS, "link", "show", "dev", "brq" + rig.network[:11], check=False).returncode != 0
+
+
+def test_a_full_host_refuses_the_next_server_with_the_exhausted_resource_and_keeps_nothing(
+    server_rig: ServerRig,
+) -> None:
+    rig, c = server_rig, server_rig.controller
+    c.compute_hosts.apply(rig.admin, "compute0", ComputeHostService.spec(enabled=False, disabled_reason="no libvirtd"))
+    room = {"VCPU": {"total": 4}, "MEMORY_MB": {"total": 200}, "DISK_GB": {"total": 50}}  # one 128 MB server
+    c.compute_hosts.apply(rig.admin, "compute1", ComputeHostService.spec(inventory=room))
+    request = {"flavor": TEST_PREFIX + "tiny", "image": TEST_PREFIX + "tiny", "networks": [rig.network]}
+    first = c.servers.create(rig.alice, ServerRequest("fill-1", **request))
+    assert first.status == "ACTIVE", first.fault
+
+    second = c.servers.create(rig.alice, ServerRequest("fill-2", **request))
+    assert second.status == "ERROR"
+    # the tenant learns what ran out, not where: host names are hidden from non-admins
+    assert "<host> [MEMORY_MB: 128 wanted, 72 free of 200]" in second.fault, second.fault
+    assert "compute1" not in second.fault, second.fault
+    seen_by_admin = c.servers.get(rig.admin, second.id).fault
+    assert "compute1 [MEMORY_MB: 128 wanted, 72 free of 200]" in seen_by_admin, seen_by_admin
+    # the refused server holds no port, allocation or domain; like Nova, an ERROR server counts
+    # against the instance quotas until it is deleted
+    assert held(c, second.id) == {"ports": 0, "allocations": 0}
+    assert "instance-" + second.id not in domains()
+
+    def usage() -> dict[str, int]:
+        found = c.quotas.get_usage(rig.alice, rig.alice.project_id or "")
+        return {k: found[k].in_use for k in ("instances", "ram_mb", "ports")}
+
+    assert usage() == {"instances": 2, "ram_mb": 256, "ports": 1}
+    c.servers.delete(rig.alice, second.id)
+    assert usage() == {"instances": 1, "ram_mb": 128, "ports": 1}
+    assert [s.name for s in c.servers.list(rig.alice)] == ["fill-1"]
 
 
 def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(server_rig: ServerRig) -> None:

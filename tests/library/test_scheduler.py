@@ -117,6 +117,25 @@ def test_no_valid_host_says_which_step_removed_which_hosts(cloud: Cloud) -> None
     assert cloud.boot(cloud.scheduler(), "vm1", spec_ok) == "avx"
 
 
+def test_filling_the_hosts_lands_elsewhere_then_names_the_exhausted_resource_per_host(cloud: Cloud) -> None:
+    cloud.add("small-ram", inventory=inventory(8, 4096, 200))  # room for two of FLAVOR's RAM
+    cloud.add("small-disk", inventory=inventory(8, 65536, 30))  # room for one of FLAVOR's disk
+    cloud.add("no-disk", inventory={"VCPU": InventorySpec(8), "MEMORY_MB": InventorySpec(65536)})
+    scheduler = cloud.scheduler()
+    landed = [cloud.boot(scheduler, "vm%d" % n, RequestSpec(FLAVOR)) for n in range(3)]
+    assert sorted(landed) == ["small-disk", "small-ram", "small-ram"]  # each fits where room is left
+    with pytest.raises(NoValidHost) as caught:
+        cloud.boot(scheduler, "vm3", RequestSpec(FLAVOR))
+    message = str(caught.value)
+    assert "placement (DISK_GB:20, MEMORY_MB:2048, VCPU:2) removed 3 of 3" in message
+    assert "small-ram [MEMORY_MB: 2048 wanted, 0 free of 4096]" in message
+    assert "small-disk [DISK_GB: 20 wanted, 10 free of 30]" in message
+    assert "no-disk [no DISK_GB inventory]" in message
+    huge = {"VCPU": 16, "MEMORY_MB": 1024, "DISK_GB": 1}  # above every host's max_unit of 8 VCPU
+    with pytest.raises(NoValidHost, match=r"VCPU: 16 is above max_unit 8"):
+        cloud.boot(scheduler, "vm4", RequestSpec(huge))
+
+
 def test_no_hosts_at_all(cloud: Cloud) -> None:
     with cloud.db.read() as session, pytest.raises(NoValidHost, match="there are no hosts"):
         cloud.scheduler().select_destinations(session, RequestSpec(FLAVOR))

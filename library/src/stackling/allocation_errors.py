@@ -8,8 +8,8 @@ errors reuse stackling.errors.NotFound and ValidationError.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from stackling.errors import ErrorCode, StacklingError
 
@@ -57,11 +57,13 @@ class ProviderInUse(AllocationError, ValueError):
 
 @dataclass(frozen=True)
 class FilterRecord:
-    """What one scheduling step did: ``removed`` are the names of the hosts it took out."""
+    """What one scheduling step did: ``removed`` are the names of the hosts it took out;
+    ``why`` says, for some of them, what they lack (host name -> reason)."""
 
     name: str
     before: int
     removed: tuple[str, ...]
+    why: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def after(self) -> int:
@@ -84,7 +86,7 @@ class NoValidHost(AllocationError, RuntimeError):
         for step in self.steps:
             if not step.removed:
                 continue
-            names = ", ".join(step.removed[: self.SHOWN])
+            names = ", ".join(_named(name, step.why) for name in step.removed[: self.SHOWN])
             more = " and %d more" % (len(step.removed) - self.SHOWN) if len(step.removed) > self.SHOWN else ""
             parts.append("%s removed %d of %d (%s%s)" % (step.name, len(step.removed), step.before, names, more))
         return "no valid host was found: " + ("; ".join(parts) if parts else "there are no hosts")
@@ -95,6 +97,10 @@ class NoValidHost(AllocationError, RuntimeError):
             if step.name == name:
                 return step.removed
         return ()
+
+
+def _named(host: str, why: Mapping[str, str]) -> str:
+    return "%s [%s]" % (host, why[host]) if host in why else host
 
 
 class IpAddressExhausted(AllocationError, RuntimeError):

@@ -676,8 +676,8 @@ class ServerService(PolicyService):
             carriers = server_hosts(session, network_id)
             gone = network_vars(network, "absent")  # with its VNI: the VXLAN device goes too
             if servers_left:
-                dhcp = self._dhcp_vars(session, network_id) if refresh_dhcp else None
-                if dhcp is not None:
+                dhcp = self._dhcp_vars(session, network_id) if refresh_dhcp and network_host else None
+                if dhcp is not None:  # no network host: nothing ran on a node (a build refused by the scheduler)
                     jobs.append(self._job("dhcp_network", network_host, network={"id": network_id}, dhcp=dhcp))
             else:
                 for port in ports:

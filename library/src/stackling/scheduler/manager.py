@@ -28,6 +28,7 @@ from stackling.scheduler.handler import rank, run_filters
 from stackling.scheduler.host_state import HostState
 from stackling.scheduler.hosts import HostLoader
 from stackling.scheduler.request import RequestSpec, Selection
+from stackling.scheduler.shortfall import shortfall
 from stackling.scheduler.weighers import ALL_WEIGHERS, BaseHostWeigher
 from stackling.sql import table
 
@@ -78,12 +79,18 @@ class Scheduler:
     ) -> FilterRecord:
         names = self.loader.host_names(session)
         fitting = {host.uuid for host in candidates}
-        removed = tuple(name for uuid, name in names.items() if uuid not in fitting)
+        removed_uuids = [uuid for uuid in names if uuid not in fitting]
+        removed = tuple(names[uuid] for uuid in removed_uuids)
+        # what each shown host lacks: the message names the exhausted resource, not just the host
+        why = {
+            names[uuid]: shortfall(self.placement.inventories(session, uuid), request.resources)
+            for uuid in removed_uuids[: NoValidHost.SHOWN]
+        }
         wanted = ", ".join("%s:%d" % item for item in sorted(request.resources.items()))
         limit = self.config.max_placement_results
         if limit and len(candidates) == limit:  # the others may fit too: they were not sampled
             wanted += "; %d random hosts considered (max_placement_results)" % limit
-        return FilterRecord("placement (%s)" % wanted, len(names), removed)
+        return FilterRecord("placement (%s)" % wanted, len(names), removed, why)
 
     # --- claiming ----------------------------------------------------------------------------------
     def schedule_and_claim(self, db: Database, consumer: ConsumerRef, request: RequestSpec) -> Placed:
