@@ -1,7 +1,7 @@
 # The README's two commands. Both install what they need themselves (tools/bootstrap).
 .PHONY: demo test sanity bootstrap image clean-rig
 
-demo:        ## deploy the demo: a network, a volume and a running server on the local libvirt
+demo:        ## the main job: deploy the all-in-one cloud (into a systemd node here) and boot a tenant server on it
 	tools/demo
 
 test:        ## run every test: pytest (library + modules against real services), sanity, mypy
