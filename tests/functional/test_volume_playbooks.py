@@ -109,6 +109,11 @@ def test_lvm_backend_create_extend_delete_in_the_vg_metadata(tmp_path: Path, san
     assert not run(runner, "volume_create", volume={"id": vol, "size_gb": 1})
     assert run(runner, "volume_extend", volume={"id": vol, "size_gb": 2})
     assert int(lv_rows(sandbox.vg)[lv]["lv_size"]) == 2 * GIB
+    # without activation the LV has no device: exporting it is refused, naming why and the way out
+    export = {"iqn": PREFIX + ":volume-" + vol, "initiators": ["iqn.2024-01.org.stackling:test"], "state": "present"}
+    refused = runner.run(NodeJob("volume_export", "st1", {"volume": {"id": vol}, "export": export}))
+    assert not refused.ok and "LVM activation is off" in refused.failure, refused.failure
+    assert "storage_driver: file" in refused.failure, refused.failure
     assert run(runner, "volume_delete", volume={"id": vol}) and lv not in lv_rows(sandbox.vg)
     assert not run(runner, "volume_delete", volume={"id": vol})
 
