@@ -242,6 +242,9 @@ def run(module, cloud):
 
 def apply(cloud, change, params):
     subnets = networking(cloud).subnets
+    if change.action == "delete":
+        subnets.delete(cloud.ctx, change.before["id"])
+        return None
     after = change.after
     pairs = None if after["allocation_pools"] is None else [(p["start"], p["end"]) for p in after["allocation_pools"]]
     hops = [(r["destination"], r["nexthop"]) for r in after["host_routes"]]
@@ -252,9 +255,6 @@ def apply(cloud, change, params):
                               dns_nameservers=after["dns_nameservers"], host_routes=hops,
                               enable_dhcp=after["enable_dhcp"])
         return subnet_view(made)
-    if change.action == "delete":
-        subnets.delete(cloud.ctx, change.before["id"])
-        return None
     keys = change.keys
     updated = subnets.update(
         cloud.ctx, change.before["id"], allocation_pools=pairs if "allocation_pools" in keys else None,

@@ -137,6 +137,10 @@ def test_worked_example_as_a_tenant(cloud_rig: CloudRig) -> None:
     })
     assert_ok(results["router"], True)
     assert_ok(results["port"], True)
+    gone = run("subnet", diff=True, **as_alice(name=v4, network=private, state="absent"))
+    assert_ok(gone, True)
+    assert gone["subnet"] is None and gone["diff"]["before"]["cidr"] == "10.0.0.0/24", gone
+    assert_ok(run("subnet", **as_alice(name=v4, network=private, state="absent")), False)
     assert_ok(run("network", **as_alice(name=private, state="absent")), True)
     assert rig.controller.quotas.get_usage(rig.admin, rig.project_id("a"))["networks"].in_use == 0
 
