@@ -27,8 +27,9 @@ from stackling.networking.security_groups import SecurityGroupRule
 from tests.support.conductor import local_runner
 from tests.support.netns import NetnsFactory, ip, ping, sh
 
-LISTENER = (
-    "import socket,sys\ns=socket.socket()\ns.bind(('',int(sys.argv[1])))\ns.listen()\nwhile True: s.accept()[0].close()"
+LISTENER = (  # says "listening" once it is, so the test never connects before it can accept
+    "import socket,sys\ns=socket.socket()\ns.bind(('',int(sys.argv[1])))\ns.listen()\nprint('listening', flush=True)\n"
+    "while True: s.accept()[0].close()"
 )
 CONNECT = "import socket,sys\nsocket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3).close()"
 
@@ -86,7 +87,9 @@ class Rig:
 def rig(netns_factory: NetnsFactory, tmp_path: Path) -> Iterator[Rig]:
     made = Rig(netns_factory, local_runner(tmp_path))
     listeners = [subprocess.Popen(["ip", "netns", "exec", made.guests["b"]["ns"], sys.executable, "-c", LISTENER,
-                                   str(port)]) for port in (22, 2323)]  # fmt: skip
+                                   str(port)], stdout=subprocess.PIPE, text=True) for port in (22, 2323)]  # fmt: skip
+    for listener in listeners:  # a busy machine can take seconds to start them
+        assert listener.stdout is not None and listener.stdout.readline().strip() == "listening"
     yield made
     for listener in listeners:
         listener.kill()
