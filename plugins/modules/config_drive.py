@@ -24,7 +24,8 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - Absolute path of the image file. Its directory must exist.
+      - Absolute path of the image file. Its directory must exist with O(state=present); with
+        O(state=absent) a missing directory means there is nothing to remove.
     type: path
     required: true
   state:
@@ -243,9 +244,9 @@ def run(module):
     path = module.params["path"]
     if not os.path.isabs(path):
         raise InvalidInput("path", "%r is not an absolute path" % path)
-    if not os.path.isdir(os.path.dirname(path)):
-        raise InvalidInput("path", "directory %s does not exist; create it first" % os.path.dirname(path))
     if module.params["state"] == "present":
+        if not os.path.isdir(os.path.dirname(path)):
+            raise InvalidInput("path", "directory %s does not exist; create it first" % os.path.dirname(path))
         return run_present(module, path, module.params["format"])
     exists = os.path.lexists(path)
     if exists and not module.check_mode:

@@ -79,6 +79,10 @@ def test_absent_removes_the_image(tmp_path: Path) -> None:
     gone = run_module("config_drive", path=str(image), state="absent")
     assert gone["changed"] and not image.exists()
     assert not run_module("config_drive", path=str(image), state="absent")["changed"]
+    # nothing to remove where its directory is gone too (server_delete.yml after a build that failed
+    # before the instances directory existed)
+    missing = run_module("config_drive", path=str(tmp_path / "gone" / "cd.img"), state="absent")
+    assert not missing["failed"] and not missing["changed"], missing
 
 
 @pytest.mark.parametrize(("overrides", "field", "text"), [
