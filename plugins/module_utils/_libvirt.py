@@ -43,9 +43,23 @@ def _silence_default_handler():
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
-def connect(uri):
-    """Open a read-write connection or raise ServiceUnavailable explaining how to fix it."""
+_EVENT_LOOP = []
+
+
+def _register_event_loop():
+    # Once per process, before the connection opens: only then does libvirt deliver domain events to it.
+    if not _EVENT_LOOP:
+        libvirt.virEventRegisterDefaultImpl()
+        _EVENT_LOOP.append(True)
+
+
+def connect(uri, events=False):
+    """Open a read-write connection or raise ServiceUnavailable explaining how to fix it.
+
+    ``events``: the connection can deliver domain events (the caller runs libvirt's default event loop)."""
     _silence_default_handler()
+    if events:
+        _register_event_loop()
     try:
         return libvirt.open(uri)
     except libvirt.libvirtError as exc:

@@ -9,10 +9,11 @@ side lives in _libvirt_domain_xml.py, the run-state side in _libvirt_lifecycle.p
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt import call
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt_domain_xml import DEFAULT_PORTS, parse_domain
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt_lifecycle import state_name
@@ -227,6 +228,24 @@ def start_error_field(message, interfaces):
                     else "does not exist or is not active")
             return "interfaces[%d].%s" % (index, kind), "%s %r %s" % (kind, nic[kind], hint)
     return None
+
+
+def console_tail(path, size):
+    """The last ``size`` bytes of the console file ``path`` as text (invalid UTF-8 replaced), '' if there is none.
+
+    QEMU writes the file as root; a guest may print anything, so bytes are decoded leniently."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - size))
+            data = handle.read(size)
+    except (IOError, OSError) as exc:
+        if getattr(exc, "errno", None) == errno.ENOENT:
+            return ""
+        raise StacklingError("reading console file %s failed: %s" % (path, exc), path=path)
+    return data.decode("utf-8", "replace")
 
 
 def read_definition(dom):

@@ -82,11 +82,16 @@ def _restart_pending(live_xml, after, digest):
     return any(live[key] != wanted[key] for key in XML_KEYS if key not in ignored)
 
 
+def run_state(params):
+    """The run state ``state`` asks for: ``rebooted`` ends ``running``."""
+    return "running" if params["state"] == "rebooted" else params["state"]
+
+
 def _views(dom, params, definition, current_xml):
     """The before and after views and the changed keys."""
     current_run = lifecycle.state_name(dom) if dom else "shutdown"
     autostart_now = bool(call("reading autostart", dom.autostart)) if dom else False
-    after = dict(definition["after"], state=current_run if params["state"] == "present" else params["state"],
+    after = dict(definition["after"], state=current_run if params["state"] == "present" else run_state(params),
                  autostart=autostart_now if params["autostart"] is None else params["autostart"])
     if definition["digest"]:
         after["xml_sha256"] = definition["digest"]
@@ -105,8 +110,11 @@ def _run_steps(plan, live_xml, params):
     restart = pending and desired_run != "shutdown"
     plan["restart_required"] = restart and not params["restart"]
     if restart and params["restart"]:
-        return lifecycle.plan_restart(current_run, desired_run)
-    steps = lifecycle.plan(current_run, desired_run)
+        return lifecycle.plan_restart(current_run, desired_run)  # a restart boots it afresh: no reboot on top
+    if params["state"] == "rebooted":
+        steps = lifecycle.plan_reboot(current_run, params["reboot_type"])
+    else:
+        steps = lifecycle.plan(current_run, desired_run)
     live_metadata = parse_domain(live_xml)["metadata"] if live_xml is not None else None
     if (plan["digest"] is None and live_metadata is not None and desired_run != "shutdown"
             and live_metadata != plan["after"]["metadata"]):

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run state of a libvirt domain: read it, plan the steps to another one, and carry them out.
 
-``plan()`` is pure, so check mode reports exactly the steps a real run takes. The one step
-whose outcome is only known at run time is ``shutdown``: a graceful ACPI shutdown that falls
-back to ``destroy`` (power off) when the guest ignores ACPI for ``shutdown_timeout`` seconds.
+``plan()`` is pure, so check mode reports exactly the steps a real run takes. The steps whose
+outcome is only known at run time are ``shutdown``, a graceful ACPI shutdown that falls back to
+``destroy`` (power off) when the guest ignores ACPI for ``shutdown_timeout`` seconds, and
+``reboot``, an ACPI reboot that falls back to ``reset`` (the reset button) the same way.
 """
 
 from __future__ import annotations
@@ -84,6 +85,40 @@ def shutdown(dom, timeout):
     return False
 
 
+def plan_reboot(current, reboot_type):
+    """Steps that leave the domain freshly booted and running: a shut off (or crashed) one is started,
+    a running one rebooted (``soft``: ACPI, ``hard``: reset), a paused or suspended one woken first."""
+    steps = plan(current, "running")
+    if "start" in steps:
+        return steps
+    return steps + ["reboot" if reboot_type == "soft" else "reset"]
+
+
+def reboot(dom, timeout):
+    """ACPI reboot, waiting up to ``timeout`` seconds for the guest to reset itself, then a reset.
+    Returns True when it had to force. libvirt reports the guest's reset as a REBOOT event, so the
+    connection must have been opened with events (``_libvirt.connect(uri, events=True)``)."""
+    name = dom.name()
+    if timeout > 0:
+        seen = []
+        conn = dom.connect()
+        callback = call("watching domain %s" % name, conn.domainEventRegisterAny, dom,
+                        _libvirt.libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, lambda *args: seen.append(True), None)
+        timer = _libvirt.libvirt.virEventAddTimeout(250, lambda *args: None, None)  # wakes the loop below
+        try:
+            call("asking domain %s to reboot" % name, dom.reboot, _libvirt.libvirt.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN)
+            deadline = time.monotonic() + timeout
+            while not seen and time.monotonic() < deadline:
+                _libvirt.libvirt.virEventRunDefaultImpl()
+        finally:
+            _libvirt.libvirt.virEventRemoveTimeout(timer)
+            call("no longer watching domain %s" % name, conn.domainEventDeregisterAny, callback)
+        if seen:
+            return False
+    call("resetting domain %s" % name, dom.reset, 0)
+    return True
+
+
 def _start_paused(dom):
     call("starting domain %s paused" % dom.name(), dom.createWithFlags, _libvirt.libvirt.VIR_DOMAIN_START_PAUSED)
 
@@ -95,16 +130,21 @@ _STEPS = {
     "resume": lambda dom: call("resuming domain %s" % dom.name(), dom.resume),
     "wakeup": lambda dom: call("waking domain %s up" % dom.name(), dom.pMWakeup, 0),
     "destroy": lambda dom: call("powering off domain %s" % dom.name(), dom.destroy),
+    "reset": lambda dom: call("resetting domain %s" % dom.name(), dom.reset, 0),
 }
 
 
 def execute(dom, steps, shutdown_timeout):
-    """Carry out ``steps`` in order; returns the steps taken (``shutdown`` may add ``destroy``)."""
+    """Carry out ``steps`` in order; returns the steps taken (``shutdown`` may add ``destroy``, ``reboot``
+    may add ``reset``)."""
     taken = []
     for step in steps:
         if step == "shutdown":
             forced = shutdown(dom, shutdown_timeout)
             taken.extend(["shutdown", "destroy"] if forced else ["shutdown"])
+        elif step == "reboot":
+            forced = reboot(dom, shutdown_timeout)
+            taken.extend(["reboot", "reset"] if forced else ["reboot"])
         else:
             _STEPS[step](dom)
             taken.append(step)

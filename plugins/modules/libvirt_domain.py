@@ -37,10 +37,26 @@ options:
         (a new domain stays shut off).
       - V(running), V(shutdown) and V(paused) make sure it is defined and in that run state.
         Shutting down asks the guest through ACPI and powers it off after O(shutdown_timeout).
+      - V(rebooted) makes sure it is defined and boots it afresh. A running domain is rebooted as
+        O(reboot_type) says, a paused or suspended one is woken first, a shut off or crashed one is
+        started. Like C(restarted) of M(ansible.builtin.service) it always reports C(changed)
+        (check mode too, where nothing is done). A reboot keeps the running definition (and
+        RV(restart_required)); with O(restart=true) a pending change is applied by the restart instead.
       - V(absent) powers the domain off and undefines it; its disk files are kept.
     type: str
-    choices: [present, running, shutdown, paused, absent]
+    choices: [present, running, shutdown, paused, rebooted, absent]
     default: present
+  reboot_type:
+    description:
+      - How O(state=rebooted) reboots a running domain.
+      - V(soft) presses the ACPI power button with libvirt's reboot (the guest shuts down and QEMU
+        resets it in the same process) and resets the domain if the guest has not reset within
+        O(shutdown_timeout) seconds. RV(actions) says V(reboot), or V(reboot) then V(reset).
+      - V(hard) resets the domain at once, like its reset button (action V(reset)).
+      - The serial console file (O(console_log)) is kept across both; the new boot is appended to it.
+    type: str
+    choices: [soft, hard]
+    default: soft
   virt_type:
     description:
       - V(qemu) (TCG emulation) or V(kvm) (hardware acceleration).
@@ -167,7 +183,10 @@ options:
     description: Start the domain when libvirtd starts.
     type: bool
   shutdown_timeout:
-    description: Seconds to wait for a graceful ACPI shutdown before powering the domain off (0 powers off at once).
+    description:
+      - Seconds to wait for a graceful ACPI shutdown before powering the domain off (0 powers off at once).
+      - With O(state=rebooted) and O(reboot_type=soft), seconds to wait for the guest to reboot before
+        resetting it (0 resets at once).
     type: int
     default: 60
   restart:
@@ -209,6 +228,12 @@ EXAMPLES = r"""
     memory_mb: 512
     restart: true
 
+- name: Reboot it through ACPI (reset after two minutes if the guest ignores it)
+  stackling.cloud.libvirt_domain:
+    name: web-1
+    state: rebooted
+    shutdown_timeout: 120
+
 - name: Remove it
   stackling.cloud.libvirt_domain:
     name: web-1
@@ -233,7 +258,7 @@ domain:
     metadata: {project_id: 2f1c}
     autostart: false
 actions:
-  description: The steps taken (planned in check mode), such as define, start, shutdown, destroy, undefine.
+  description: The steps taken (planned in check mode), such as define, start, shutdown, destroy, reboot, reset, undefine.
   returned: always
   type: list
   elements: str
@@ -279,7 +304,8 @@ SPEC_OPTIONS = ("virt_type", "vcpus", "memory_mb", "machine", "cpu", "disks", "i
 ARGUMENT_SPEC = dict(
     LIBVIRT_ARG_SPEC,
     name=dict(type="str", required=True),
-    state=dict(type="str", default="present", choices=["present", "running", "shutdown", "paused", "absent"]),
+    state=dict(type="str", default="present", choices=["present", "running", "shutdown", "paused", "rebooted", "absent"]),
+    reboot_type=dict(type="str", default="soft", choices=["soft", "hard"]),
     virt_type=dict(type="str", choices=["kvm", "qemu"]),
     vcpus=dict(type="int"),
     memory_mb=dict(type="int"),
@@ -339,7 +365,7 @@ def main():
         validate_name("name", module.params["name"])
         if module.params["shutdown_timeout"] < 0:
             raise InvalidInput("shutdown_timeout", "must be 0 or more seconds")
-        conn = connect(module.params["uri"])
+        conn = connect(module.params["uri"], events=module.params["state"] == "rebooted")
         try:
             result = run(module, conn)
         finally:

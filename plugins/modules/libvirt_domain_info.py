@@ -13,6 +13,7 @@ description:
     flag of one domain or of all domains.
   - A running domain is described by its running definition, so the MAC addresses and tap devices
     libvirt assigned show; a stopped one by its persistent definition.
+  - With O(console_output_bytes), also the end of each domain's serial console file.
 version_added: 0.1.0
 author: Stackling developers (!UNKNOWN)
 extends_documentation_fragment:
@@ -28,6 +29,12 @@ options:
   name:
     description: Name of the domain. Left out, all domains are listed.
     type: str
+  console_output_bytes:
+    description:
+      - Return RV(domains[].console_output), the last this many bytes of the domain's
+        C(console_log) file. V(0) (the default) reads nothing.
+    type: int
+    default: 0
 """
 
 EXAMPLES = r"""
@@ -43,6 +50,12 @@ EXAMPLES = r"""
 - name: All domains
   stackling.cloud.libvirt_domain_info:
   register: all_domains
+
+- name: The last 10 KiB of a guest's serial console
+  stackling.cloud.libvirt_domain_info:
+    name: web-1
+    console_output_bytes: 10240
+  register: web_console
 """
 
 RETURN = r"""
@@ -111,6 +124,13 @@ domains:
     metadata:
       description: Stackling metadata key/value pairs.
       type: dict
+    console_output:
+      description:
+        - The end of the C(console_log) file (at most O(console_output_bytes) bytes), as text (bytes
+          that are not UTF-8 become U+FFFD); empty when the domain has no console file or it was not
+          written yet.
+      type: str
+      returned: when O(console_output_bytes) is above 0
   sample:
     - name: web-1
       uuid: dc396cd6-3c18-4ed0-9f76-8cd6a98ef6a2
@@ -123,13 +143,15 @@ domains:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import StacklingError, fail_from_exception
+from ansible_collections.stackling.cloud.plugins.module_utils._errors import (
+    InvalidInput, StacklingError, fail_from_exception,
+)
 from ansible_collections.stackling.cloud.plugins.module_utils._libvirt import (
     LIBVIRT_ARG_SPEC, call, connect, find_domain, require_libvirt,
 )
-from ansible_collections.stackling.cloud.plugins.module_utils._libvirt_domain import domain_facts
+from ansible_collections.stackling.cloud.plugins.module_utils._libvirt_domain import console_tail, domain_facts
 
-ARGUMENT_SPEC = dict(LIBVIRT_ARG_SPEC, name=dict(type="str"))
+ARGUMENT_SPEC = dict(LIBVIRT_ARG_SPEC, name=dict(type="str"), console_output_bytes=dict(type="int", default=0))
 
 
 def list_domains(conn, name):
@@ -139,12 +161,15 @@ def list_domains(conn, name):
     return call("listing domains", conn.listAllDomains, 0)
 
 
-def gather(conn, name):
+def gather(conn, name, console_bytes=0):
     """Facts of the named domain or of all; a domain that vanishes while being read is skipped."""
     facts = []
     for dom in list_domains(conn, name):
         try:
-            facts.append(domain_facts(dom))
+            entry = domain_facts(dom)
+            if console_bytes > 0:
+                entry["console_output"] = console_tail(entry["console_log"], console_bytes)
+            facts.append(entry)
         except StacklingError:
             if find_domain(conn, dom.name()) is not None:
                 raise
@@ -155,9 +180,11 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_libvirt(module)
     try:
+        if module.params["console_output_bytes"] < 0:
+            raise InvalidInput("console_output_bytes", "must be 0 or more bytes")
         conn = connect(module.params["uri"])
         try:
-            domains = gather(conn, module.params["name"])
+            domains = gather(conn, module.params["name"], module.params["console_output_bytes"])
         finally:
             conn.close()
     except StacklingError as exc:

@@ -40,9 +40,23 @@ options:
         run state it is in; V(absent) deletes it.
       - V(running) and V(stopped) also make sure it runs (C(ACTIVE)) or is shut down (C(SHUTOFF),
         by an ACPI shutdown, powered off after a minute). A server in C(ERROR) can be neither.
+      - V(rebooted) reboots an existing server as O(reboot_type) says and returns it C(ACTIVE) (like
+        the C(reboot) action of C(openstack.cloud.server_action)); a C(SHUTOFF) server is started
+        instead (nova refuses a soft reboot there). It is C(REBOOT) or C(HARD_REBOOT) while the
+        reboot runs. Not idempotent by nature, it always reports C(changed), and in check mode
+        reports C(changed) without rebooting. A missing server is booted, which needs no reboot.
     type: str
-    choices: [present, running, stopped, absent]
+    choices: [present, running, stopped, rebooted, absent]
     default: present
+  reboot_type:
+    description:
+      - With O(state=rebooted). V(soft) presses the guest's ACPI power button (libvirt's reboot,
+        so the guest shuts down and comes back in the same QEMU process) and resets it if it has not
+        rebooted after a minute; V(hard) resets it at once, like its reset button.
+      - A hard reboot is also allowed while another reboot runs (the way out of a reboot that hangs).
+    type: str
+    choices: [soft, hard]
+    default: soft
   flavor:
     description:
       - Flavor name or id. Required to boot.
@@ -103,6 +117,12 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ web.server.addresses.private[0] }}"
 
+- name: Reboot it through ACPI (reset after a minute if the guest ignores it)
+  stackling.cloud.server:
+    cloud: web-member
+    name: web-1
+    state: rebooted
+
 - name: Gone
   stackling.cloud.server:
     cloud: web-member
@@ -113,12 +133,12 @@ EXAMPLES = r"""
 RETURN = r"""
 server:
   description: The server after the run (in check mode, as it would be; unknown fields are null).
-  returned: when O(state=present)
+  returned: unless O(state=absent)
   type: dict
   contains:
     id: {description: "Server id.", type: str}
     name: {description: "Server name.", type: str}
-    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF or DELETING.", type: str, sample: ACTIVE}
+    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF, REBOOT, HARD_REBOOT or DELETING.", type: str, sample: ACTIVE}
     fault: {description: "Why the server is in ERROR (null otherwise).", type: str}
     addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
     ports: {description: "Port ids, one per network.", type: list, elements: str}
@@ -149,7 +169,8 @@ except ImportError:  # run_cloud_module() fails first, saying the library is mis
 RUN_STATUS = {"running": "ACTIVE", "stopped": "SHUTOFF"}
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
-    "state": {"type": "str", "choices": ["present", "running", "stopped", "absent"], "default": "present"},
+    "state": {"type": "str", "choices": ["present", "running", "stopped", "rebooted", "absent"], "default": "present"},
+    "reboot_type": {"type": "str", "choices": ["soft", "hard"], "default": "soft"},
     "flavor": {"type": "str"},
     "image": {"type": "str"},
     "networks": {"type": "list", "elements": "str", "default": []},
@@ -181,6 +202,24 @@ def check_unchanged(cloud, params, current):
                                                   ", ".join(asked)))
 
 
+def run_state_change(params, current):
+    """What O(state) asks of an existing server's run state: start, stop, reboot (always) or nothing."""
+    state, status = params["state"], current["status"]
+    if state == "rebooted":
+        rebooting = ("REBOOT", "HARD_REBOOT")
+        if status not in ("ACTIVE", "SHUTOFF") + (rebooting if params["reboot_type"] == "hard" else ()):
+            raise InvalidInput("state", "server %s is %s (%s); it cannot be rebooted%s" % (
+                current["name"], status, current["fault"], "; a hard reboot can" if status in rebooting else ""))
+        return Plan("reboot", current, dict(current, status="ACTIVE"), ["status"] if status != "ACTIVE" else [])
+    wanted = RUN_STATUS.get(state)
+    if not wanted or status == wanted:
+        return plan(current, {}, "present")
+    if status not in RUN_STATUS.values():
+        raise InvalidInput("state", "server %s is %s (%s); it cannot be %s"
+                           % (current["name"], status, current["fault"], state))
+    return Plan("start" if wanted == "ACTIVE" else "stop", current, dict(current, status=wanted), ["status"])
+
+
 def run(module, cloud):
     params = module.params
     servers = cloud.controller.servers
@@ -195,13 +234,7 @@ def run(module, cloud):
         change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
         check_unchanged(cloud, params, current)
-        change = plan(current, {}, "present")
-        wanted = RUN_STATUS.get(params["state"])
-        if wanted and current["status"] != wanted:
-            if current["status"] not in RUN_STATUS.values():
-                raise InvalidInput("state", "server %s is %s (%s); it cannot be %s"
-                                   % (current["name"], current["status"], current["fault"], params["state"]))
-            change = Plan("start" if wanted == "ACTIVE" else "stop", current, dict(current, status=wanted), ["status"])
+        change = run_state_change(params, current)
     else:
         for option in ("flavor", "image"):
             if not params[option]:
@@ -233,6 +266,8 @@ def apply(cloud, params, change):
         return None
     if change.action in ("start", "stop"):
         return server_view(getattr(servers, change.action)(cloud.ctx, change.before["id"]))
+    if change.action == "reboot":
+        return server_view(servers.reboot(cloud.ctx, change.before["id"], hard=params["reboot_type"] == "hard"))
     before = change.before or {}
     request = ServerRequest(
         params["name"], flavor=params["flavor"] or before.get("flavor_id"), image=params["image"] or before.get("image_id"),

@@ -322,3 +322,69 @@ def test_a_killed_build_is_taken_over_by_the_next_run_and_ends_with_one_of_every
     assert "instance-" + server_id not in domains()
     assert held(c, server_id) == {"ports": 0, "allocations": 0}
     assert not list(rig.instances.glob(server_id + "*")), list(rig.instances.iterdir())
+
+
+def readies(console: Path, count: int, timeout: float = BOOT_TIMEOUT) -> str:
+    """The console once it holds ``count`` STACKLING-GUEST-READY lines (one per boot)."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = console.read_text(errors="replace").replace("\r", "") if console.exists() else ""
+        if ("\n" + text).count("\nSTACKLING-GUEST-READY ") >= count:
+            return text
+        time.sleep(1)
+    raise AssertionError("fewer than %d STACKLING-GUEST-READY lines within %d s:\n%s" % (count, timeout, text))
+
+
+def test_the_server_module_reboots_soft_and_hard_and_the_tenant_reads_the_console(server_rig: ServerRig) -> None:
+    rig, c = server_rig, server_rig.controller
+    login: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth()}
+    params: dict[str, Any] = dict(login, name="reboot-1", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
+                                  networks=[rig.network])  # fmt: skip
+    server = run_module("server", **params)["server"]
+    assert server["status"] == "ACTIVE", server
+    console = rig.instances / ("%s-console.log" % server["id"])
+    readies(console, 1)
+
+    def reboots() -> list[tuple[str, str, str]]:
+        return [(a.step, a.status, a.message) for a in c.servers.actions(rig.alice, server["id"]) if a.action == "reboot"]
+
+    planned = run_module("server", check=True, **dict(params, state="rebooted"))
+    assert not planned["failed"] and planned["changed"] and planned["server"]["status"] == "ACTIVE", planned
+    assert reboots() == [], "check mode reboots nothing"
+
+    # soft: the guest obeys the ACPI button (it powers off, QEMU resets it in the same process), so
+    # no fallback reset after a minute; the console keeps the first boot and shows the second
+    started = time.monotonic()
+    soft = run_module("server", **dict(params, state="rebooted"))
+    assert not soft["failed"] and soft["changed"] and soft["server"]["status"] == "ACTIVE", soft
+    assert time.monotonic() - started < 50, "the guest ignored ACPI: it was reset after the timeout"
+    text = readies(console, 2)
+    assert text.count("STACKLING-GUEST-SHUTDOWN") == 1, text
+    assert domstate(server["id"]) == "running"
+    # hard: a reset, no shutdown of the guest first
+    hard = run_module("server", **dict(params, state="rebooted", reboot_type="hard"))
+    assert not hard["failed"] and hard["changed"] and hard["server"]["status"] == "ACTIVE", hard
+    text = readies(console, 3)
+    assert text.count("STACKLING-GUEST-SHUTDOWN") == 1, text
+    assert domstate(server["id"]) == "running" and c.servers.get(rig.alice, server["id"]).status == "ACTIVE"
+    assert reboots() == [("request", "ok", "soft"), ("server_power", "changed", ""),
+                         ("request", "ok", "hard"), ("server_power", "changed", "")]  # fmt: skip
+
+    # the tenant reads the console through the module (check mode reads too); lines: the last ones
+    log = run_module("server_console_log_info", check=True, **dict(login, name="reboot-1"))
+    assert not log["failed"] and not log["changed"], log
+    assert log["console_log"].replace("\r", "").count("STACKLING-GUEST-READY ") == 3, log["console_log"]
+    tail = run_module("server_console_log_info", **dict(login, name=server["id"], lines=5))["console_log"]
+    assert 0 < tail.count("\n") <= 5 and log["console_log"].endswith(tail), tail
+    # another project's member finds no such server (its console neither)
+    other = c.identity.create_project(rig.admin, TEST_PREFIX + "other-" + server["id"][:6])
+    c.identity.create_user(rig.admin, "mallory", password="mallory-" + rig.password)
+    c.identity.assign_role(rig.admin, "member", user="mallory", project=other.id)
+    mallory = {"username": "mallory", "password": "mallory-" + rig.password, "project": other.name,
+               "project_domain": "Default"}  # fmt: skip
+    refused = run_module("server_console_log_info", config=str(rig.config), auth=mallory, name=server["id"])
+    assert refused["failed"] and "404" in refused["msg"] and "STACKLING" not in str(refused), refused
+
+    gone = run_module("server", **dict(login, name="reboot-1", state="absent"))
+    assert not gone["failed"] and gone["changed"], gone

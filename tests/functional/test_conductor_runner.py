@@ -54,6 +54,19 @@ PLAYBOOKS = {
                 vxlan:
                   id: 99999999
     """,
+    "hand_back": """
+        - name: Hand a value back
+          hosts: all
+          gather_facts: false
+          tasks:
+            - name: The value, for the conductor
+              ansible.builtin.set_stats:
+                data:
+                  answer: "{{ password }} and more"
+                per_host: false
+                aggregate: false
+              no_log: true
+    """,
     "slow": """
         - name: Slow
           hosts: all
@@ -96,6 +109,13 @@ def test_failed_step_is_named_and_secrets_stay_off_disk_and_out_of_the_result(ru
     assert SECRET not in repr(result.steps) and SECRET not in result.failure
     work_dir = runner.settings.work_dir
     assert list(work_dir.iterdir()) == [], "the job's private data dir (with its extravars) was not removed"
+
+
+def test_set_stats_data_comes_back_in_the_result_only(runner: PlaybookRunner) -> None:
+    result = runner.run(NodeJob("hand_back", "node1", {"password": SECRET}))
+    assert result.ok and result.data == {"answer": SECRET + " and more"}
+    assert SECRET not in repr(result.steps)
+    assert list(runner.settings.work_dir.iterdir()) == []
 
 
 def test_module_error_message_reaches_the_result(runner: PlaybookRunner, netns_factory: NetnsFactory) -> None:

@@ -124,6 +124,11 @@ def test_lifecycle_plans_and_start_errors() -> None:
     assert lifecycle.plan("paused", "shutdown") == ["resume", "shutdown"]
     assert lifecycle.plan("shutdown", "paused") == ["start_paused"]
     assert lifecycle.plan_restart("running", "present") == ["shutdown", "start"]
+    assert lifecycle.plan_reboot("running", "soft") == ["reboot"]
+    assert lifecycle.plan_reboot("running", "hard") == ["reset"]
+    assert lifecycle.plan_reboot("paused", "soft") == ["resume", "reboot"]
+    assert lifecycle.plan_reboot("shutdown", "hard") == ["start"]  # a start is a fresh boot already
+    assert lifecycle.plan_reboot("crashed", "soft") == ["destroy", "start"]
     nics = [{"bridge": None, "network": "n1"}, {"bridge": "br-x", "network": None}]
     assert start_error_field("Cannot get interface MTU on 'br-x': No such device", nics)[0] == "interfaces[1].bridge"
     assert start_error_field("Network not found: no network with matching name 'n1'", nics)[0] == "interfaces[0].network"
@@ -244,6 +249,27 @@ def test_state_transitions(libvirt_conn: Any, domain: str, disk: Path) -> None:
     assert disk.exists()  # removing a domain keeps its disk files
 
 
+def test_rebooted_always_changes_and_falls_back_to_reset(libvirt_conn: Any, domain: str, disk: Path) -> None:
+    params = spec(domain, disk, state="rebooted")
+    planned = ok(run("libvirt_domain", check=True, **params))
+    assert planned["changed"] and planned["actions"] == ["define", "start"] and lookup(libvirt_conn, domain) is None
+    assert ok(run("libvirt_domain", **params))["actions"] == ["define", "start"]
+    assert run_state(libvirt_conn, domain) == "running"
+    checked = ok(run("libvirt_domain", check=True, diff=True, **params))
+    assert checked["changed"] and checked["actions"] == ["reboot"] and checked["domain"]["state"] == "running"
+    # The guest has no OS to obey ACPI: reset after shutdown_timeout (2 s); the domain keeps running.
+    soft = ok(run("libvirt_domain", **params))
+    assert soft["changed"] and soft["actions"] == ["reboot", "reset"], soft
+    assert soft["domain"]["state"] == "running" == run_state(libvirt_conn, domain)
+    hard = ok(run("libvirt_domain", **dict(params, reboot_type="hard")))
+    assert hard["changed"] and hard["actions"] == ["reset"] and run_state(libvirt_conn, domain) == "running"
+    ok(run("libvirt_domain", **dict(params, state="paused")))
+    assert ok(run("libvirt_domain", **dict(params, reboot_type="hard")))["actions"] == ["resume", "reset"]
+    ok(run("libvirt_domain", **dict(params, state="shutdown", shutdown_timeout=0)))
+    assert ok(run("libvirt_domain", **params))["actions"] == ["start"]  # shut off: started, no reboot on top
+    assert run_state(libvirt_conn, domain) == "running"
+
+
 def test_change_on_running_domain_requires_restart(libvirt_conn: Any, domain: str, disk: Path) -> None:
     params = spec(domain, disk, state="running")
     ok(run("libvirt_domain", **params))
@@ -339,7 +365,7 @@ def test_raw_xml_escape_hatch(libvirt_conn: Any, domain: str, disk: Path) -> Non
 
 
 @pytest.mark.parametrize("params, field", [
-    ({"state": "rebooted"}, "state"),
+    ({"state": "suspended"}, "state"),
     ({"memory_mb": 0}, "memory_mb"),
     ({"memory_mb": -128}, "memory_mb"),
     ({"vcpus": 0}, "vcpus"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ansible_collections.stackling.cloud.plugins.module_utils._libvirt_domain import console_tail
 from tests.conftest import TEST_PREFIX
 from tests.functional.domain_support import destroy_domain, make_qcow2, qemu_workdir, run
 from tests.support.rig import netns_exec
@@ -70,6 +72,22 @@ def test_all_domains_and_missing_one(two_domains: dict[str, Any]) -> None:
     assert stopped["state"] == "shutdown" and stopped["autostart"] is True and stopped["persistent"] is True
     assert stopped["metadata"] == {"project_id": "p<1>"}
     assert ok(run("libvirt_domain_info", name=TEST_PREFIX + "no-such-domain"))["domains"] == []
+
+
+def test_console_tail_reads_the_end_leniently(tmp_path: Path) -> None:
+    log = tmp_path / "console.log"
+    assert console_tail(str(log), 100) == "" and console_tail("", 100) == ""  # not written yet / no console
+    log.write_bytes(b"boot\r\nREADY \xff\xfe\r\n\x1b[6n")
+    assert console_tail(str(log), 1000) == "boot\r\nREADY \ufffd\ufffd\r\n\x1b[6n"
+    assert console_tail(str(log), 6) == "\r\n\x1b[6n"
+
+
+def test_console_output_only_when_asked(two_domains: dict[str, Any]) -> None:
+    name = two_domains["names"][1]  # no console file: empty
+    assert "console_output" not in ok(run("libvirt_domain_info", name=name))["domains"][0]
+    assert ok(run("libvirt_domain_info", name=name, console_output_bytes=1024))["domains"][0]["console_output"] == ""
+    bad = run("libvirt_domain_info", name=name, console_output_bytes=-1)
+    assert bad["failed"] and bad["msg"].startswith("console_output_bytes:"), bad
 
 
 def test_libvirtd_down(libvirt_rig: str) -> None:

@@ -33,6 +33,7 @@ from stackling.allocation_errors import NoValidHost
 from stackling.clock import Clock
 from stackling.compute._base import PolicyService
 from stackling.compute.build_lock import LEASE_GRACE, Builder, BuildLock, builder_state
+from stackling.compute.console import MAX_CONSOLE_BYTES, checked_lines, last_lines
 from stackling.compute.flavors import FlavorService
 from stackling.compute.keypairs import KeypairService
 from stackling.compute.server_groups import ServerGroupService
@@ -256,6 +257,27 @@ class ServerService(PolicyService):
                                        a.message if admin or not a.message else
                                        self._without_hosts(session, row.id, a.message), a.at)
                     for a in rows]  # fmt: skip
+
+    def console_log(self, ctx: Context, ref: str, lines: int | None = None) -> str:
+        """What the guest printed on its serial console: the end of it (at most the last 100 KiB, as
+        nova), or its last ``lines`` lines; '' before it printed anything. Read on its host by
+        ``server_console.yml`` (policy ``compute:get_console_output``); not an action of the server."""
+        lines = checked_lines(lines)
+        with self._db.read() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:get_console_output", {"project_id": row.project_id})
+            if row.host is None or row.status == "DELETING":
+                raise Conflict("server %s is %s: it has no console to read" % (row.name, row.status))
+            server_id, host = row.id, row.host
+        result = self.runner.run(self._job("server_console", host, server={"uuid": server_id},
+                                           console_bytes=MAX_CONSOLE_BYTES))  # fmt: skip
+        if not result.ok:
+            with self._db.read() as session:
+                message = self._without_hosts(session, server_id, result.failure)
+            raise Conflict("server %s: its console could not be read: %s" % (server_id, message))
+        return last_lines(str(result.data.get("console_log") or ""), lines)
 
     @staticmethod
     def _without_hosts(session: Session, server_id: str, text: str) -> str:
@@ -781,6 +803,44 @@ class ServerService(PolicyService):
                 row = self._row(session, server_id)
                 row.status, row.updated_at = wanted, self._clock()
                 LOG.info("server %s: %s", server_id, wanted)
+        with self._db.read() as session:
+            return self._view(ctx, session, self._row(session, server_id))
+
+    def reboot(self, ctx: Context, ref: str, hard: bool = False) -> Server:
+        """Reboot a server: soft asks the guest through ACPI (and resets it when it ignores that for a
+        minute), ``hard`` resets it at once; a SHUTOFF server is started either way. It is REBOOT
+        (HARD_REBOOT) while ``server_power.yml`` runs, then ACTIVE; a failed job puts back the status
+        it had and raises Conflict. A soft reboot is refused while a reboot runs, a hard one is not
+        (nova's way out of a reboot that hangs)."""
+        during = "HARD_REBOOT" if hard else "REBOOT"
+        with self._db.write() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:reboot_server", {"project_id": row.project_id})
+            allowed = ("ACTIVE", "SHUTOFF") + (("REBOOT", "HARD_REBOOT") if hard else ())
+            if row.status not in allowed or row.host is None:
+                hint = "; a hard reboot can" if row.status in ("REBOOT", "HARD_REBOOT") else ""
+                raise Conflict("server %s is %s: it cannot be rebooted%s" % (row.name, row.status, hint))
+            server_id, host, before = row.id, row.host, row.status
+            row.status, row.updated_at = during, self._clock()
+            self._record(session, server_id, "reboot", host, "request", "ok", "hard" if hard else "soft")
+        job = self._job("server_power", host, server={"uuid": server_id}, power_state="rebooted",
+                        reboot_type="hard" if hard else "soft")  # fmt: skip
+        result: JobResult | None = None
+        try:
+            result = _Recorder(self, server_id, "reboot").run(job)
+        finally:
+            with self._db.write() as session:
+                row = session.get(m.Server, server_id)
+                if row is not None and row.status == during:  # not taken over meanwhile (a delete, a hard reboot)
+                    row.status = "ACTIVE" if result is not None and result.ok else before
+                    row.updated_at = self._clock()
+        if not result.ok:
+            with self._db.read() as session:
+                message = self._without_hosts(session, server_id, result.failure)
+            raise Conflict("server %s could not be rebooted: %s" % (server_id, message))
+        LOG.info("server %s: rebooted (%s)", server_id, "hard" if hard else "soft")
         with self._db.read() as session:
             return self._view(ctx, session, self._row(session, server_id))
 

@@ -1,4 +1,4 @@
-"""ansible-runner job events -> StepOutcome (only the per-task result events matter)."""
+"""ansible-runner job events -> StepOutcome (the per-task result events), and the playbook's stats data."""
 
 from __future__ import annotations
 
@@ -39,3 +39,13 @@ def _failure_message(result: Mapping[str, Any]) -> str:
         if isinstance(item, Mapping) and item.get("failed"):
             return "item %s: %s" % (item.get("_ansible_item_label", item.get("item", "?")), _failure_message(item))
     return str(result.get("msg") or result.get("stderr") or "")
+
+
+def stats_from_event(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What the playbook handed back with ``set_stats`` (ansible-runner's ``artifact_data`` of the
+    final ``playbook_on_stats`` event), or None for any other event."""
+    if event.get("event") != "playbook_on_stats":
+        return None
+    data: Mapping[str, Any] = event.get("event_data") or {}
+    artifacts = data.get("artifact_data")
+    return dict(artifacts) if isinstance(artifacts, Mapping) else {}

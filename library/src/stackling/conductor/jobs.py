@@ -61,10 +61,13 @@ class StepOutcome:
 
 @dataclass(frozen=True)
 class JobResult:
+    """``data``: what the playbook handed back with ``ansible.builtin.set_stats`` (``per_host: false``)."""
+
     job: NodeJob
     status: JobStatus
     rc: int
     steps: tuple[StepOutcome, ...]
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import ansible_runner  # type: ignore[import-untyped]  # ansible-runner 2.4 ships no type hints
 
-from stackling.conductor.events import step_from_event
+from stackling.conductor.events import stats_from_event, step_from_event
 from stackling.conductor.jobs import JobResult, JobStatus, NodeJob, StepOutcome
 from stackling.errors import ConfigError
 
@@ -53,11 +53,13 @@ class PlaybookRunner:
         self.settings.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_dir = Path(tempfile.mkdtemp(prefix="job-", dir=self.settings.work_dir))
         steps: list[StepOutcome] = []
+        data: dict[str, Any] = {}
 
         def on_event(event: Mapping[str, Any]) -> bool:
             step = step_from_event(event)
             if step is not None:
                 steps.append(step)
+            data.update(stats_from_event(event) or {})
             return False  # keep events (and any values in them) off the disk
 
         try:
@@ -73,7 +75,7 @@ class PlaybookRunner:
                 quiet=True,
             )
             status = JobStatus(run.status) if run.status in JobStatus.__members__.values() else JobStatus.FAILED
-            return JobResult(job=job, status=status, rc=int(run.rc or 0), steps=tuple(steps))
+            return JobResult(job=job, status=status, rc=int(run.rc or 0), steps=tuple(steps), data=data)
         finally:
             shutil.rmtree(private_dir, ignore_errors=True)
 
