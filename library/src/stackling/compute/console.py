@@ -31,8 +31,9 @@ def last_lines(text: str, lines: int | None) -> str:
         return ""
     body = text[:-1] if text.endswith("\n") else text
     start = len(body)
-    for _ in range(lines):
+    while lines > 0:
         start = body.rfind("\n", 0, start)
         if start < 0:
             return text
+        lines -= 1
     return text[start + 1 :]
