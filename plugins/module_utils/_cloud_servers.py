@@ -15,7 +15,8 @@ def server_view(server):
             "image_id": server.image_id, "key_name": server.key_name,
             "availability_zone": server.availability_zone, "server_group_id": server.server_group_id,
             "addresses": dict((network, list(ips)) for network, ips in server.addresses.items()),
-            "ports": list(server.ports), "security_groups": list(server.security_groups), "created_at": format_time(server.created_at),
+            "ports": list(server.ports), "security_groups": list(server.security_groups),
+            "metadata": dict(getattr(server, "metadata", None) or {}), "created_at": format_time(server.created_at),
             "updated_at": format_time(server.updated_at)}
     if server.host is not None:
         view["host"] = server.host

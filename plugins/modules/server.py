@@ -100,6 +100,14 @@ options:
       - Seconds the build may take on the hosts (all attempts together).
     type: int
     default: 1800
+  metadata:
+    description:
+      - The server's metadata (nova's), string keys of 1-255 characters and string values of at most
+        255, 128 items at most. Given for an existing server, it replaces the metadata when it differs
+        (no node work, the server keeps running); omitted, the metadata is left as it is.
+      - The C(stackling.cloud.servers) inventory plugin makes groups from it (C(group), C(meta_<key>_<value>)).
+    type: dict
+    aliases: [meta]
 """
 
 EXAMPLES = r"""
@@ -143,6 +151,7 @@ server:
     addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
     ports: {description: "Port ids, one per network.", type: list, elements: str}
     security_groups: {description: "Names of the security groups of its ports.", type: list, elements: str}
+    metadata: {description: "The server's metadata.", type: dict, sample: {group: "web", role: "frontend"}}
     flavor_id: {description: "Flavor id.", type: str}
     image_id: {description: "Image id.", type: str}
     key_name: {description: "Keypair name, or null.", type: str}
@@ -180,6 +189,7 @@ ARGUMENT_SPEC = {
     "security_groups": {"type": "list", "elements": "str", "default": []},
     "availability_zone": {"type": "str"},
     "timeout": {"type": "int", "default": 1800},
+    "metadata": {"type": "dict", "aliases": ["meta"]},
 }
 
 
@@ -220,6 +230,23 @@ def run_state_change(params, current):
     return Plan("start" if wanted == "ACTIVE" else "stop", current, dict(current, status=wanted), ["status"])
 
 
+def wanted_metadata(params):
+    """O(metadata) as strings (Ansible hands numbers and booleans through), or None when not given."""
+    if params["metadata"] is None:
+        return None
+    return dict((str(key), value if isinstance(value, str) else str(value)) for key, value in params["metadata"].items())
+
+
+def with_metadata(change, params, current):
+    """``change`` plus replacing the server's metadata when O(metadata) differs from it."""
+    wanted = wanted_metadata(params)
+    if wanted is None or wanted == current["metadata"]:
+        return change
+    if not change.changed:
+        return Plan("update", current, dict(current, metadata=wanted), ["metadata"])
+    return Plan(change.action, change.before, dict(change.after, metadata=wanted), change.keys + ["metadata"])
+
+
 def run(module, cloud):
     params = module.params
     servers = cloud.controller.servers
@@ -234,7 +261,7 @@ def run(module, cloud):
         change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
         check_unchanged(cloud, params, current)
-        change = run_state_change(params, current)
+        change = with_metadata(run_state_change(params, current), params, current)
     else:
         for option in ("flavor", "image"):
             if not params[option]:
@@ -243,13 +270,16 @@ def run(module, cloud):
             raise InvalidInput("timeout", "expected seconds >= 1, got %d" % params["timeout"])
         change = Plan("create", None, {"id": None, "name": params["name"], "status": None, "fault": None,
                                        "addresses": {}, "key_name": params["key_name"],
-                                       "availability_zone": params["availability_zone"]})
+                                       "availability_zone": params["availability_zone"],
+                                       "metadata": wanted_metadata(params) or {}})
     view = change.after
     if change.changed:
         target = {"project_id": (current or {}).get("project_id") or cloud.ctx.project_id}
         cloud.authorize("compute:%s_server" % ("create" if change.action == "resume" else change.action), target)
         if change.action in ("create", "resume") and params["state"] == "stopped":
             cloud.authorize("compute:stop_server", target)
+        if "metadata" in change.keys and change.action != "update":
+            cloud.authorize("compute:update_server", target)
         if not module.check_mode:
             view = apply(cloud, params, change)
     result = state_result(module, change, "server", view)
@@ -260,7 +290,16 @@ def run(module, cloud):
 
 
 def apply(cloud, params, change):
+    view = apply_action(cloud, params, change)
+    if view is not None and "metadata" in change.keys and change.action not in ("create", "resume"):
+        view = server_view(cloud.controller.servers.set_metadata(cloud.ctx, view["id"], change.after["metadata"]))
+    return view
+
+
+def apply_action(cloud, params, change):
     servers = cloud.controller.servers
+    if change.action == "update":
+        return server_view(servers.get(cloud.ctx, change.before["id"]))
     if change.action == "delete":
         servers.delete(cloud.ctx, change.before["id"])
         return None
@@ -274,7 +313,7 @@ def apply(cloud, params, change):
         networks=tuple(params["networks"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
         availability_zone=params["availability_zone"], timeout=params["timeout"],
-        security_groups=tuple(params["security_groups"]), unique_name=True)
+        security_groups=tuple(params["security_groups"]), unique_name=True, metadata=wanted_metadata(params))
     if change.action == "resume":
         made = servers.resume(cloud.ctx, change.before["id"], request)
     else:

@@ -288,6 +288,30 @@ def test_tenants_are_isolated(rig: Rig) -> None:
     assert [s.host for s in c.servers.list(rig.cloud.admin, all_projects=True)] == ["cn2"]
 
 
+def test_metadata_is_kept_replaced_checked_and_private(rig: Rig) -> None:
+    c = rig.cloud.c
+    server = boot(rig, metadata={"group": "web,db", "role": "frontend"})
+    assert server.metadata == {"group": "web,db", "role": "frontend"}
+    jobs = len(rig.runner.jobs)
+    changed = c.servers.set_metadata(rig.alice, "web-1", {"role": "backend"})
+    assert changed.metadata == {"role": "backend"} and c.servers.get(rig.alice, server.id).metadata == {"role": "backend"}
+    assert len(rig.runner.jobs) == jobs, "metadata is the controller's: no node job"
+    with pytest.raises(PolicyNotAuthorized):
+        c.servers.set_metadata(rig.rita, server.id, {})
+    with pytest.raises(NotFound):
+        c.servers.set_metadata(rig.bob, server.id, {})
+    for bad, words in (({"": "x"}, "keys are strings"), ({"k": "v" * 256}, "metadata k: values"),
+                       ({"k%d" % n: "v" for n in range(129)}, "at most 128 items"), ({"k": 1}, "values are strings")):
+        with pytest.raises(ValidationError, match=words) as caught:
+            c.servers.set_metadata(rig.alice, server.id, bad)  # type: ignore[arg-type]
+        assert caught.value.field == "metadata"
+    before = counts(rig)
+    with pytest.raises(ValidationError, match="metadata"):
+        boot(rig, "web-2", metadata={"k": "v" * 300})
+    assert counts(rig) == before, "a refused create makes nothing"
+    assert c.servers.get(rig.alice, server.id).metadata == {"role": "backend"}
+
+
 def names(jobs: Sequence[NodeJob]) -> list[str]:
     return [job.playbook for job in jobs]
 

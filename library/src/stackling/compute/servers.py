@@ -36,6 +36,7 @@ from stackling.compute.build_lock import LEASE_GRACE, Builder, BuildLock, builde
 from stackling.compute.console import MAX_CONSOLE_BYTES, checked_lines, last_lines
 from stackling.compute.flavors import FlavorService
 from stackling.compute.keypairs import KeypairService
+from stackling.compute.metadata import checked_metadata, dump_metadata, load_metadata
 from stackling.compute.server_groups import ServerGroupService
 from stackling.conductor import Inventory, JobResult, JobRunner, NodeJob, ServerBuilder, read_inventory
 from stackling.config import ConductorConfig
@@ -85,6 +86,7 @@ class ServerRequest:
     timeout: int | None = None  # seconds for the whole build (node jobs); None: no limit beyond each job's
     unique_name: bool = False  # refuse (Conflict) when the project has a server of this name already
     security_groups: Sequence[str] = ()  # of the caller's project, ids or names; none: its default group
+    metadata: Mapping[str, str] | None = None  # nova's instance metadata (string keys and values)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Server:
     created_at: datetime
     updated_at: datetime
     security_groups: tuple[str, ...] = ()  # the names of its ports' groups
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,7 @@ class ServerService(PolicyService):
             addresses={k: tuple(v) for k, v in addresses.items()}, ports=tuple(port_ids),
             host=row.host if admin else None, hypervisor=hypervisor, created_at=row.created_at,
             updated_at=row.updated_at, security_groups=group_names(session, port_ids),
+            metadata=load_metadata(row.metadata_json),
         )  # fmt: skip
 
     @staticmethod
@@ -360,6 +364,7 @@ class ServerService(PolicyService):
             raise ValidationError("timeout: expected seconds >= 1, got %r" % (request.timeout,), field="timeout")
         if request.user_data is not None and len(request.user_data.encode()) > MAX_USER_DATA:
             raise ValidationError("user_data: at most %d bytes" % MAX_USER_DATA, field="user_data")
+        checked_metadata(request.metadata)
         resolved = self._resolve(ctx, request)
         zone = request.availability_zone or self.default_zone
         server_id = self._insert(ctx, request, resolved, zone)
@@ -499,7 +504,7 @@ class ServerService(PolicyService):
                     flavor_id=resolved.flavor_id, image_id=resolved.image_id, vcpus=resolved.vcpus,
                     ram_mb=resolved.ram_mb, disk_gb=resolved.disk_gb, key_name=request.key_name, status="BUILD",
                     fault="", host=None, availability_zone=zone, server_group_id=resolved.group_id,
-                    created_at=now, updated_at=now,
+                    metadata_json=dump_metadata(checked_metadata(request.metadata)), created_at=now, updated_at=now,
                 )  # fmt: skip
                 session.add(row)
                 session.flush()
@@ -775,6 +780,21 @@ class ServerService(PolicyService):
     def stop(self, ctx: Context, ref: str) -> Server:
         """Shut an ACTIVE server down (ACPI, then power off after a minute); a SHUTOFF one is left."""
         return self._power(ctx, ref, running=False)
+
+    def set_metadata(self, ctx: Context, ref: str, metadata: Mapping[str, str]) -> Server:
+        """Replace the server's metadata (nova's PUT /servers/{id}/metadata); nothing runs on a node."""
+        wanted = dump_metadata(checked_metadata(metadata))
+        with self._db.write() as session:
+            row = self._find_row(ctx, session, ref)
+            if row is None:
+                raise NotFound("server", ref)
+            self._enforce(ctx, "compute:update_server", {"project_id": row.project_id})
+            if row.status == "DELETING":
+                raise Conflict("server %s is being deleted" % row.name)
+            if row.metadata_json != wanted:
+                row.metadata_json, row.updated_at = wanted, self._clock()
+                session.flush()
+            return self._view(ctx, session, row)
 
     def _power(self, ctx: Context, ref: str, running: bool) -> Server:
         action, wanted = ("start", "ACTIVE") if running else ("stop", "SHUTOFF")

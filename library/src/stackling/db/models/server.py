@@ -41,6 +41,8 @@ class Server(Base):
     host: Mapped[str | None] = mapped_column(String(NAME_LENGTH), index=True)
     availability_zone: Mapped[str] = mapped_column(String(NAME_LENGTH))
     server_group_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # nova's instance metadata as a JSON object of strings ("metadata" is taken on declarative classes)
+    metadata_json: Mapped[str] = mapped_column("metadata", Text, default="{}", server_default="{}")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
