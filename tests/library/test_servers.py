@@ -6,6 +6,8 @@ isolation, the admin-only fields, the jobs planned for the nodes and the rollbac
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +166,49 @@ def test_a_second_server_keeps_the_network_and_its_dhcp(rig: Rig) -> None:
     assert [(job.playbook, job.host) for job in rig.runner.jobs
             if job.playbook != "port_security"] == [("server_delete", "cn2"), ("dhcp_network", "net1")]
     assert [r["hostname"] for r in rig.runner.jobs[1].extravars["dhcp"]["reservations"]] == ["web-1"]
+
+
+def test_builds_on_one_network_take_turns_on_its_plumbing_and_dhcp_reads_the_reservations_when_it_runs(
+    rig: Rig,
+) -> None:
+    """Two builds side by side (as N ``server`` tasks run them): web-2 is made while web-1 runs its
+    first network job. Their network jobs never overlap (the node modules check, then create), and
+    web-1's DHCP job, planned before web-2's port existed, hands dnsmasq both reservations."""
+    c = rig.cloud.c
+    inner = rig.runner
+    busy: list[str] = []  # network jobs in flight
+    overlapped: list[tuple[str, ...]] = []
+    second: list[Any] = []
+
+    class SideBySide:
+        def run(self, job: NodeJob) -> JobResult:
+            network_job = job.playbook in ("network_host", "dhcp_network")
+            if network_job:
+                busy.append(job.playbook)
+                if len(busy) > 1:
+                    overlapped.append(tuple(busy))
+            try:
+                if not second and job.playbook == "network_host":  # web-1's first job: web-2 starts now
+                    second.append(threading.Thread(target=lambda: second.append(boot(rig, "web-2"))))
+                    second[0].start()
+                    deadline = time.monotonic() + 30
+                    while c.servers.find(rig.alice, "web-2") is None and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    time.sleep(0.5)  # long enough for web-2 to reach its own network job
+                return inner.run(job)
+            finally:
+                if network_job:
+                    busy.remove(job.playbook)
+
+    c.servers.runner = SideBySide()
+    first = boot(rig, "web-1")
+    second[0].join(timeout=60)
+    assert first.status == "ACTIVE" and second[1].status == "ACTIVE", (first.fault, second[1].fault)
+    assert overlapped == [], overlapped
+    dhcp_jobs = inner.played("dhcp_network")
+    assert len(dhcp_jobs) == 2
+    for job in dhcp_jobs:
+        assert sorted(r["hostname"] for r in job.extravars["dhcp"]["reservations"]) == ["web-1", "web-2"], job
 
 
 def test_a_build_failing_on_the_preferred_host_lands_on_the_alternate(rig: Rig) -> None:

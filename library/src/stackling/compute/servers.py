@@ -17,12 +17,16 @@ clean-up playbook there, then the next alternate). Every job's outcome is kept i
 from __future__ import annotations
 
 import builtins
+import fcntl
 import logging
+import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -67,6 +71,8 @@ GIB = 1 << 30
 DHCP_OWNER = "network:dhcp"
 COMPUTE_OWNER = "compute:"
 SUPPORTED_NETWORK_TYPES = ("vxlan", "local")
+# Node playbooks on a network's shared plumbing: its bridge on a host, its DHCP namespace, veth and dnsmasq.
+NETWORK_PLAYBOOKS = ("network_host", "dhcp_network")
 _HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
 
 
@@ -163,7 +169,7 @@ class _Recorder:
 
     def run(self, job: NodeJob) -> JobResult:
         self.service._renew_lease(self.server_id)
-        result = self.service.runner.run(job)
+        result = self.service.node_jobs.run(job)
         rows: list[tuple[str, str, str]] = []
         if result.ok:
             rows.append((job.playbook, "changed" if result.changed else "ok", ""))
@@ -177,6 +183,44 @@ class _Recorder:
                 for step, status, message in rows:
                     self.service._record(session, self.server_id, self.action, job.host, step, status, message)
         return result
+
+
+@contextmanager
+def _flocked(path: Path) -> Iterator[None]:
+    """An exclusive flock on ``path`` (made if missing, and kept: removing a lock file races its users)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # drops the lock
+
+
+class _NetworkJobs:
+    """The service's runner, with the jobs on one network's shared plumbing (NETWORK_PLAYBOOKS) run one
+    at a time per network on this controller (a flock in ``<work_dir>/networks``), and each DHCP job
+    carrying the network's reservations as they are when it starts. Builds on one network run side by
+    side (N ``server`` tasks, AWX forks): the node modules check and then create (bridge, namespace,
+    veth pair, dnsmasq), so without this the second of two racing builds failed ('File exists',
+    'Address already in use'), and a DHCP job planned before another server's port existed could run
+    last and drop that port's reservation."""
+
+    def __init__(self, service: ServerService) -> None:
+        self.service = service
+
+    def run(self, job: NodeJob) -> JobResult:
+        network = job.extravars.get("network")
+        network_id = network.get("id") if isinstance(network, Mapping) else None
+        if job.playbook not in NETWORK_PLAYBOOKS or not isinstance(network_id, str) or not network_id:
+            return self.service.runner.run(job)
+        with _flocked(self.service.conductor.work_dir / "networks" / (network_id + ".lock")):
+            if job.playbook == "dhcp_network" and job.extravars.get("dhcp") is not None:
+                with self.service._db.read() as session:
+                    dhcp = self.service._dhcp_vars(session, network_id)
+                if dhcp is not None:
+                    job = NodeJob(job.playbook, job.host, dict(job.extravars, dhcp=dhcp), timeout=job.timeout)
+            return self.service.runner.run(job)
 
 
 class ServerService(PolicyService):
@@ -210,6 +254,7 @@ class ServerService(PolicyService):
         self.conductor = conductor
         self.default_zone = default_zone
         self.runner = runner
+        self.node_jobs = _NetworkJobs(self)  # what builds, deletes and refreshes run their jobs through
         self._placement = placement
         self._scheduler = scheduler
         self._group_engine = group_engine
@@ -920,9 +965,9 @@ class ServerService(PolicyService):
                 jobs.append(self._job("port_security", host, port_security=[port_security_absent(p) for p in ports]))
             jobs += self.port_security_jobs(session, groups, membership=True)
         LOG.info("deleted server %s", server_id)
-        self._run_quietly(self.runner, jobs)
+        self._run_quietly(self.node_jobs, jobs)
         if routers:  # its floating IPs were disassociated: their NAT goes from the routers
-            RouterPlumbing(self._db, self._ipam, self.conductor, self.runner).converge_quietly(routers)
+            RouterPlumbing(self._db, self._ipam, self.conductor, self.node_jobs).converge_quietly(routers)
 
     # --- security groups ---------------------------------------------------------------------------
     def port_security_jobs(self, session: Session, group_ids: Iterable[str], *, membership: bool,
@@ -943,7 +988,7 @@ class ServerService(PolicyService):
         """After a rule change (SecurityGroupService.on_change): the filters of the ports it touches."""
         with self._db.read() as session:
             jobs = self.port_security_jobs(session, group_ids, membership=False)
-        self._run_quietly(self.runner, jobs)
+        self._run_quietly(self.node_jobs, jobs)
 
     # --- helpers -------------------------------------------------------------------------------------
     @staticmethod
