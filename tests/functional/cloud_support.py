@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from stackling.compute import ComputeHostService
+from stackling.conductor import NodeJob
 from stackling.config import load_config
 from stackling.context import Context
 from stackling.controller import Controller
@@ -27,6 +31,9 @@ from stackling.db import upgrade
 from stackling.identity.auth import ScopeRequest
 from tests.support import TEST_PREFIX
 from tests.support.collection import REPO, ensure_collection_link, run_module
+from tests.support.guest_image import tiny_image
+from tests.support.netns import sh
+from tests.support.rig import NETNS as RIG_NETNS
 
 
 def new_secret(label: str) -> str:
@@ -119,6 +126,134 @@ def rig_controller(directory: Path, inventory: Path, image_cache: Path) -> tuple
     admin = controller.tokens.validate(
         controller.auth.password("admin", admin_password, ScopeRequest(project="admin")).token)
     return config, controller, admin
+
+
+# A host whose libvirtd is stopped: its libvirt socket does not exist (the server rig's ``compute0``).
+STOPPED_LIBVIRT_URI = "qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock"
+
+
+@dataclass
+class ServerRig:
+    """A controller whose conductor boots servers on this machine's libvirt rig (``make_server_rig``)."""
+
+    directory: Path
+    config: Path
+    controller: Controller
+    admin: Context
+    alice: Context
+    password: str
+    project: str
+    network: str  # the tenant network's id
+    net: str  # the subnet's first three octets
+    instances: Path
+    cache: Path
+    c0_netns: str | None  # compute0's scratch namespace (None: the rig has no compute0)
+    pool: str  # the libvirt pool of the instances directory
+    flavor: str
+    image: str
+
+    def auth(self) -> dict[str, str]:
+        return {"username": "alice", "password": self.password, "project": self.project, "project_domain": "Default"}
+
+
+def make_server_rig(
+    directory: Path, compute1: Mapping[str, Mapping[str, Any]], *, compute0: Mapping[str, Mapping[str, Any]] | None = None,
+    prefix: str = TEST_PREFIX,
+) -> ServerRig:  # fmt: skip
+    """A real controller in ``directory`` (the libvirt rig must run) whose conductor inventory has
+    ``compute1``, this machine (local connection, guests in the rig's namespace), the compute and the
+    network host, registered with the ``compute1`` inventory; with ``compute0`` also a compute host of
+    that inventory whose libvirtd is stopped and whose network plumbing goes into a scratch namespace.
+    A project with the member alice, a flavor (1 vCPU, 128 MB, 1 GB), the tiny guest image and a tenant
+    network with a /24 subnet; every name starts with ``prefix``. Undo it with ``remove_server_rig``."""
+    token = secrets.token_hex(3)
+    instances = Path("/var/lib/stackling/%sinst-%s" % (prefix, token))
+    cache = Path("/var/lib/stackling/%scache-%s" % (prefix, token))  # where qemu may read (not under /tmp)
+    pool = prefix + "inst-" + token
+    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+              "stackling_instances_dir": str(instances), "stackling_instances_pool": pool}  # fmt: skip
+    hosts: dict[str, Any] = {"compute1": dict(common, stackling_netns=RIG_NETNS)}
+    c0_netns = None
+    if compute0 is not None:
+        c0_netns = prefix + "c0-" + token
+        sh("ip", "netns", "add", c0_netns)
+        hosts["compute0"] = dict(common, stackling_netns=c0_netns, stackling_libvirt_uri=STOPPED_LIBVIRT_URI)
+    inventory = directory / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"children": {
+        "compute": {"hosts": hosts}, "network": {"hosts": {"compute1": {}}}}}}))  # fmt: skip
+    try:
+        config, controller, admin = rig_controller(directory, inventory, cache)
+    except BaseException:
+        if c0_netns is not None:
+            sh("ip", "netns", "delete", c0_netns, check=False)
+        raise
+    try:
+        project = controller.identity.create_project(admin, prefix + "srv-" + token)
+        password = "alice-" + secrets.token_urlsafe(9)
+        controller.identity.create_user(admin, "alice", password=password)
+        controller.identity.assign_role(admin, "member", user="alice", project=project.id)
+        alice = controller.tokens.validate(controller.auth.password("alice", password,
+                                                                    ScopeRequest(project=project.id)).token)  # fmt: skip
+        controller.compute_hosts.apply(admin, "compute1", ComputeHostService.spec(inventory=compute1))
+        if compute0 is not None:
+            controller.compute_hosts.apply(admin, "compute0", ComputeHostService.spec(inventory=compute0))
+        flavor, image = prefix + "tiny", prefix + "tiny"
+        controller.flavors.create(admin, flavor, vcpus=1, ram_mb=128, disk_gb=1)
+        controller.images.create(alice, image, disk_format="qcow2", filename=tiny_image())
+        net = "10.238.%d" % secrets.randbelow(250)
+        network = controller.networking.networks.create(alice, prefix + "net-" + token)
+        controller.networking.subnets.create(alice, network.id, net + ".0/24")
+    except BaseException:
+        if c0_netns is not None:
+            sh("ip", "netns", "delete", c0_netns, check=False)
+        controller.close()
+        raise
+    return ServerRig(directory, config, controller, admin, alice, password, project.name, network.id, net, instances,
+                     cache, c0_netns, pool, flavor, image)  # fmt: skip
+
+
+def remove_server_rig(rig: ServerRig) -> None:
+    """Whatever is left of ``rig``: its servers (deleted through the service), the network's node
+    side (DHCP, bridge) and record, the instances pool and directories, compute0's namespace; the
+    controller is closed. Every step is tried; the failures are raised together at the end."""
+    controller, alice = rig.controller, rig.alice
+    failures: list[str] = []
+
+    def attempt(what: str, step: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            step(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001  (the other steps must still run)
+            failures.append("%s: %s: %s" % (what, type(exc).__name__, exc))
+            print("clean-up: %s: %s" % (what, exc))
+
+    servers: list[Any] = []
+    attempt("listing the servers", lambda: servers.extend(controller.servers.list(alice)))
+    for server in servers:
+        attempt("server %s" % server.id, controller.servers.delete, alice, server.id)
+    gone = {"id": rig.network, "state": "absent"}
+    for playbook in ("dhcp_network", "network_host"):
+        attempt(playbook + " absent", _job_ok, controller, NodeJob(playbook, "compute1", {"network": gone}))
+    attempt("network %s" % rig.network, controller.networking.networks.delete, alice, rig.network)
+    attempt("pool %s" % rig.pool, _module_ok, "libvirt_pool", name=rig.pool, state="absent")
+    shutil.rmtree(rig.instances, ignore_errors=True)
+    shutil.rmtree(rig.cache, ignore_errors=True)
+    if rig.c0_netns is not None:
+        sh("ip", "netns", "delete", rig.c0_netns, check=False)
+    controller.close()
+    if failures:
+        raise RuntimeError("server rig clean-up failed: " + "; ".join(failures))
+
+
+def _job_ok(controller: Controller, job: NodeJob) -> None:
+    result = controller.servers.runner.run(job)
+    if not result.ok:
+        raise RuntimeError("%s on %s: %s" % (job.playbook, job.host, result.failure))
+
+
+def _module_ok(module: str, **params: Any) -> None:
+    result = run_module(module, **params)
+    if result["failed"]:
+        raise RuntimeError("%s: %s" % (module, result.get("msg")))
 
 
 @pytest.fixture(scope="module")

@@ -13,35 +13,26 @@ Deleting it leaves no domain, file, port, address, allocation or quota usage.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from stackling.compute import ComputeHostService
 from stackling.compute.servers import ServerRequest
-from stackling.conductor import NodeJob
-from stackling.context import Context
 from stackling.controller import Controller
 from stackling.db import models as m
-from stackling.identity.auth import ScopeRequest
-from tests.functional.cloud_support import rig_controller
+from tests.functional.cloud_support import ServerRig, make_server_rig, remove_server_rig
 from tests.functional.test_cloud_inventory import inventory, listed
 from tests.support import TEST_PREFIX
-from tests.support.collection import ensure_collection_link, run_module
-from tests.support.guest_image import ready_line, tiny_image
+from tests.support.collection import run_module, start_module
+from tests.support.guest_image import ready_line
 from tests.support.netns import sh
 from tests.support.rig import NETNS as RIG_NETNS
 
@@ -51,74 +42,11 @@ SMALL = {"VCPU": {"total": 4}, "MEMORY_MB": {"total": 4096}, "DISK_GB": {"total"
 BIG = {"VCPU": {"total": 64}, "MEMORY_MB": {"total": 262144}, "DISK_GB": {"total": 2000}}
 
 
-@dataclass
-class ServerRig:
-    directory: Path
-    config: Path
-    controller: Controller
-    admin: Context
-    alice: Context
-    password: str
-    project: str
-    network: str
-    net: str  # the subnet's first three octets
-    instances: Path
-    cache: Path
-    c0_netns: str
-
-    def auth(self) -> dict[str, str]:
-        return {"username": "alice", "password": self.password, "project": self.project, "project_domain": "Default"}
-
-
 @pytest.fixture()
 def server_rig(tmp_path: Path, libvirt_rig: str) -> Iterator[ServerRig]:
-    token = secrets.token_hex(3)
-    instances = Path("/var/lib/stackling/stktest-inst-" + token)
-    cache = Path("/var/lib/stackling/stktest-cache-" + token)
-    c0_netns = TEST_PREFIX + "c0-" + token
-    sh("ip", "netns", "add", c0_netns)
-    common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-              "stackling_instances_dir": str(instances), "stackling_instances_pool": TEST_PREFIX + "inst-" + token}
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"children": {
-        "compute": {"hosts": {
-            "compute1": dict(common, stackling_netns=RIG_NETNS),
-            "compute0": dict(common, stackling_netns=c0_netns, stackling_libvirt_uri=(
-                "qemu:///system?socket=/run/stktest-stopped-libvirtd/libvirt-sock"))}},
-        "network": {"hosts": {"compute1": {}}}}}}))  # fmt: skip
-    config, controller, admin = rig_controller(tmp_path, inventory, cache)
-    project = controller.identity.create_project(admin, TEST_PREFIX + "srv-" + token)
-    password = "alice-" + secrets.token_urlsafe(9)
-    controller.identity.create_user(admin, "alice", password=password)
-    controller.identity.assign_role(admin, "member", user="alice", project=project.id)
-    alice = controller.tokens.validate(controller.auth.password("alice", password,
-                                                                ScopeRequest(project=project.id)).token)  # fmt: skip
-    controller.compute_hosts.apply(admin, "compute1", ComputeHostService.spec(inventory=SMALL))
-    controller.compute_hosts.apply(admin, "compute0", ComputeHostService.spec(inventory=BIG))
-    controller.flavors.create(admin, TEST_PREFIX + "tiny", vcpus=1, ram_mb=128, disk_gb=1)
-    controller.images.create(alice, TEST_PREFIX + "tiny", disk_format="qcow2", filename=tiny_image())
-    net = "10.238.%d" % secrets.randbelow(250)
-    network = controller.networking.networks.create(alice, TEST_PREFIX + "net-" + token)
-    controller.networking.subnets.create(alice, network.id, net + ".0/24")
-    rig = ServerRig(tmp_path, config, controller, admin, alice, password, project.name, network.id, net, instances, cache,
-                    c0_netns)
+    rig = make_server_rig(tmp_path, SMALL, compute0=BIG)
     yield rig
-    # Whatever a failed test left: its servers (through the service), the network's node side, the files.
-    for server in controller.servers.list(alice):
-        try:
-            controller.servers.delete(alice, server.id)
-        except Exception as exc:  # noqa: BLE001
-            print("clean-up: server %s: %s" % (server.id, exc))
-    runner = controller.servers.runner
-    gone = {"id": network.id, "state": "absent"}
-    runner.run(NodeJob("dhcp_network", "compute1", {"network": gone}))
-    runner.run(NodeJob("network_host", "compute1", {"network": gone}))
-    controller.networking.networks.delete(alice, network.id)
-    run_module("libvirt_pool", name=common["stackling_instances_pool"], state="absent")
-    shutil.rmtree(instances, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
-    sh("ip", "netns", "delete", c0_netns, check=False)
-    controller.close()
+    remove_server_rig(rig)  # whatever a failed test left
 
 
 def wait_ready(console: Path) -> dict[str, str]:
@@ -268,17 +196,6 @@ def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(se
     assert not gone["failed"] and gone["changed"], gone
     assert run_module("server", config=str(rig.config), auth=rig.auth(), name="app-1", state="absent")["changed"] is False
     assert "instance-" + server["id"] not in domains()
-
-
-def start_module(module: str, args: Path, /, **params: Any) -> subprocess.Popen[str]:
-    """``stackling.cloud.<module>`` as a process of its own session (so the test can kill it and the
-    ansible-runner it started, as when an operator's playbook run is killed); ``args``: the file
-    its arguments are written to."""
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
-    env = dict(os.environ, PYTHONPATH=str(ensure_collection_link()))
-    return subprocess.Popen([sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + module,
-                             str(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)  # fmt: skip
 
 
 def test_a_killed_build_is_taken_over_by_the_next_run_and_ends_with_one_of_everything(server_rig: ServerRig) -> None:

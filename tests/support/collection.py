@@ -54,6 +54,17 @@ def run_module(
     return result
 
 
+def start_module(name: str, args: Path, /, **params: Any) -> subprocess.Popen[str]:
+    """``stackling.cloud.<name>`` started as a process of its own session, as Ansible would run it (so
+    the caller can kill it and the ansible-runner it started, as when an operator's playbook run is
+    killed); ``args``: the file its arguments are written to. Its JSON result is on its stdout."""
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": params}))
+    env = dict(os.environ, PYTHONPATH=str(ensure_collection_link()))
+    return subprocess.Popen([sys.executable, "-m", "ansible_collections.stackling.cloud.plugins.modules." + name,
+                             str(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)  # fmt: skip
+
+
 def run_playbook(playbook: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """ansible-playbook against localhost with this checkout as the stackling.cloud collection."""
     root = ensure_collection_link()
