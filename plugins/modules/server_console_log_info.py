@@ -63,7 +63,6 @@ console_log:
 """
 
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud import cloud_module, run_cloud_module
-from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
@@ -72,10 +71,8 @@ ARGUMENT_SPEC = {
 
 
 def run(module, cloud):
-    lines = module.params["lines"]
-    if lines is not None and lines < 0:
-        raise InvalidInput("lines", "expected a number of lines >= 0, got %d" % lines)
-    text = cloud.controller.servers.console_log(cloud.ctx, module.params["name"], lines=lines)
+    # the library checks lines (a ValidationError naming it)
+    text = cloud.controller.servers.console_log(cloud.ctx, module.params["name"], lines=module.params["lines"])
     return {"changed": False, "console_log": text}
 
 

@@ -312,19 +312,15 @@ class ServerService(PolicyService):
         ``server_console.yml`` (policy ``compute:get_console_output``); not an action of the server."""
         lines = checked_lines(lines)
         with self._db.read() as session:
-            row = self._find_row(ctx, session, ref)
-            if row is None:
-                raise NotFound("server", ref)
-            self._enforce(ctx, "compute:get_console_output", {"project_id": row.project_id})
+            row = self._permitted_row(ctx, session, ref, "compute:get_console_output")
             if row.host is None or row.status == "DELETING":
                 raise Conflict("server %s is %s: it has no console to read" % (row.name, row.status))
             server_id, host = row.id, row.host
         result = self.runner.run(self._job("server_console", host, server={"uuid": server_id},
                                            console_bytes=MAX_CONSOLE_BYTES))  # fmt: skip
         if not result.ok:
-            with self._db.read() as session:
-                message = self._without_hosts(session, server_id, result.failure)
-            raise Conflict("server %s: its console could not be read: %s" % (server_id, message))
+            why = self._failure_shown(server_id, result)
+            raise Conflict("server %s: its console could not be read: %s" % (server_id, why))
         return last_lines(str(result.data.get("console_log") or ""), lines)
 
     @staticmethod
@@ -343,6 +339,20 @@ class ServerService(PolicyService):
 
     def _is_admin(self, ctx: Context, row: m.Server) -> bool:
         return self._enforcer.check("compute:get_server_host", {"project_id": row.project_id}, ctx)
+
+    def _permitted_row(self, ctx: Context, session: Session, ref: str, rule: str) -> m.Server:
+        """The server ``ref`` the caller may see (NotFound otherwise), once ``rule`` allows the caller
+        to act on its project."""
+        row = self._find_row(ctx, session, ref)
+        if row is None:
+            raise NotFound("server", ref)
+        self._enforce(ctx, rule, {"project_id": row.project_id})
+        return row
+
+    def _failure_shown(self, server_id: str, result: JobResult) -> str:
+        """A failed node job's message with the cloud's host names hidden (``_without_hosts``)."""
+        with self._db.read() as session:
+            return self._without_hosts(session, server_id, result.failure)
 
     def _find_row(self, ctx: Context, session: Session, ref: str) -> m.Server | None:
         row = session.get(m.Server, ref)
@@ -830,10 +840,7 @@ class ServerService(PolicyService):
         """Replace the server's metadata (nova's PUT /servers/{id}/metadata); nothing runs on a node."""
         wanted = dump_metadata(checked_metadata(metadata))
         with self._db.write() as session:
-            row = self._find_row(ctx, session, ref)
-            if row is None:
-                raise NotFound("server", ref)
-            self._enforce(ctx, "compute:update_server", {"project_id": row.project_id})
+            row = self._permitted_row(ctx, session, ref, "compute:update_server")
             if row.status == "DELETING":
                 raise Conflict("server %s is being deleted" % row.name)
             if row.metadata_json != wanted:
@@ -844,10 +851,7 @@ class ServerService(PolicyService):
     def _power(self, ctx: Context, ref: str, running: bool) -> Server:
         action, wanted = ("start", "ACTIVE") if running else ("stop", "SHUTOFF")
         with self._db.write() as session:
-            row = self._find_row(ctx, session, ref)
-            if row is None:
-                raise NotFound("server", ref)
-            self._enforce(ctx, "compute:%s_server" % action, {"project_id": row.project_id})
+            row = self._permitted_row(ctx, session, ref, "compute:%s_server" % action)
             server_id, host, status = row.id, row.host, row.status
             if status != wanted:
                 if status not in ("ACTIVE", "SHUTOFF") or host is None:
@@ -860,10 +864,8 @@ class ServerService(PolicyService):
                             power_state="running" if running else "shutdown")  # fmt: skip
             result = _Recorder(self, server_id, action).run(job)
             if not result.ok:
-                with self._db.read() as session:
-                    message = self._without_hosts(session, server_id, result.failure)
                 raise Conflict("server %s could not be %s: %s" % (server_id, "started" if running else "stopped",
-                                                                  message))  # fmt: skip
+                                                                  self._failure_shown(server_id, result)))  # fmt: skip
             with self._db.write() as session:
                 row = self._row(session, server_id)
                 row.status, row.updated_at = wanted, self._clock()
@@ -879,10 +881,7 @@ class ServerService(PolicyService):
         (nova's way out of a reboot that hangs)."""
         during = "HARD_REBOOT" if hard else "REBOOT"
         with self._db.write() as session:
-            row = self._find_row(ctx, session, ref)
-            if row is None:
-                raise NotFound("server", ref)
-            self._enforce(ctx, "compute:reboot_server", {"project_id": row.project_id})
+            row = self._permitted_row(ctx, session, ref, "compute:reboot_server")
             allowed = ("ACTIVE", "SHUTOFF") + (("REBOOT", "HARD_REBOOT") if hard else ())
             if row.status not in allowed or row.host is None:
                 hint = "; a hard reboot can" if row.status in ("REBOOT", "HARD_REBOOT") else ""
@@ -897,14 +896,12 @@ class ServerService(PolicyService):
             result = _Recorder(self, server_id, "reboot").run(job)
         finally:
             with self._db.write() as session:
-                row = session.get(m.Server, server_id)
-                if row is not None and row.status == during:  # not taken over meanwhile (a delete, a hard reboot)
-                    row.status = "ACTIVE" if result is not None and result.ok else before
-                    row.updated_at = self._clock()
+                after = session.get(m.Server, server_id)
+                if after is not None and after.status == during:  # not taken over meanwhile (a delete, a hard reboot)
+                    after.status = "ACTIVE" if result is not None and result.ok else before
+                    after.updated_at = self._clock()
         if not result.ok:
-            with self._db.read() as session:
-                message = self._without_hosts(session, server_id, result.failure)
-            raise Conflict("server %s could not be rebooted: %s" % (server_id, message))
+            raise Conflict("server %s could not be rebooted: %s" % (server_id, self._failure_shown(server_id, result)))
         LOG.info("server %s: rebooted (%s)", server_id, "hard" if hard else "soft")
         with self._db.read() as session:
             return self._view(ctx, session, self._row(session, server_id))
@@ -915,10 +912,7 @@ class ServerService(PolicyService):
         ports and addresses, allocations and quota. If its host cannot be cleaned, the server stays
         (ERROR, the fault saying why) so the delete can be retried."""
         with self._db.read() as session:
-            found = self._find_row(ctx, session, ref)
-            if found is None:
-                raise NotFound("server", ref)
-            self._enforce(ctx, "compute:delete_server", {"project_id": found.project_id})
+            found = self._permitted_row(ctx, session, ref, "compute:delete_server")
             server_id, networks = found.id, [p.network_id for p in self._ports(session, found.id)]
             status = found.status
         # The conductor's settings are checked before anything changes.
