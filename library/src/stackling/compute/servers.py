@@ -42,6 +42,7 @@ from stackling.compute.flavors import FlavorService
 from stackling.compute.keypairs import KeypairService
 from stackling.compute.metadata import checked_metadata, dump_metadata, load_metadata
 from stackling.compute.server_groups import ServerGroupService
+from stackling.compute.server_moves import ServerMoves
 from stackling.conductor import Inventory, JobResult, JobRunner, NodeJob, ServerBuilder, read_inventory
 from stackling.config import ConductorConfig
 from stackling.context import Context
@@ -265,6 +266,7 @@ class ServerService(PolicyService):
         self._keypairs = keypairs
         self._server_groups = server_groups
         self._networks = networks
+        self._moves = ServerMoves(self)
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> Server | None:
@@ -669,35 +671,60 @@ class ServerService(PolicyService):
         self, server_id: str, host: str, network_host: str, networks: Sequence[_Net], inventory: Inventory,
         resolved: _Resolved, request: ServerRequest,
     ) -> builtins.list[NodeJob]:  # fmt: skip
-        """The jobs that build the server on ``host``: each network's plumbing there and on the
-        network host (FDB flood entries towards the other hosts carrying it), the network's DHCP
-        with the reservations of all its ports, then the server itself."""
-        jobs: builtins.list[NodeJob] = []
+        """The jobs that build the server on ``host``: its plumbing (``plumbing_jobs``), then the
+        server itself."""
         with self._db.read() as session:
             row = self._row(session, server_id)
-            for net in networks:
-                carriers = server_hosts(session, net.id, exclude=server_id) | {host, network_host}
-                for where in dict.fromkeys((host, network_host)):
-                    jobs.append(self._network_job(net, where, carriers, inventory))
-                dhcp = self._dhcp_vars(session, net.id)
-                if dhcp is not None:
-                    jobs.append(self._job("dhcp_network", network_host, network={"id": net.id}, dhcp=dhcp))
-            ports = [{"id": p.id, "mac": p.mac_address, "network_id": p.network_id}
-                     for p in self._ports(session, server_id)]  # fmt: skip
+            jobs = self.plumbing_jobs(session, server_id, host, network_host, networks, inventory)
             drive: dict[str, Any] = {"hostname": hostname_of(row.name), "ssh_public_keys": resolved.public_keys}
             if request.user_data is not None:
                 drive["user_data"] = request.user_data
-            server = {"uuid": row.id, "name": row.name, "vcpus": row.vcpus, "memory_mb": row.ram_mb,
-                      "disk_gb": row.disk_gb, "project_id": row.project_id}  # fmt: skip
-            filters = items_for(session, self._ipam, [p["id"] for p in ports])
+            return jobs + [self.boot_job(session, row, host, resolved.image_id, config_drive=drive)]
+
+    def plumbing_jobs(
+        self, session: Session, server_id: str, host: str, network_host: str, networks: Sequence[_Net],
+        inventory: Inventory,
+    ) -> builtins.list[NodeJob]:  # fmt: skip
+        """What the server's ports need on ``host`` before it starts there: each network's plumbing
+        there and on the network host (FDB flood entries towards the other hosts carrying it), the
+        network's DHCP with the reservations of all its ports, and the ports' filters on ``host``."""
+        jobs: builtins.list[NodeJob] = []
+        for net in networks:
+            carriers = server_hosts(session, net.id, exclude=server_id) | {host, network_host}
+            for where in dict.fromkeys((host, network_host)):
+                jobs.append(self._network_job(net, where, carriers, inventory))
+            dhcp = self._dhcp_vars(session, net.id)
+            if dhcp is not None:
+                jobs.append(self._job("dhcp_network", network_host, network={"id": net.id}, dhcp=dhcp))
+        filters = items_for(session, self._ipam, [p.id for p in self._ports(session, server_id)])
         if filters:  # before the guest starts (the rules match the tap by name, it need not exist yet)
             jobs.append(self._job("port_security", host, port_security=filters))
-        jobs.append(self._job(
-            "server_boot", host, server=server, ports=ports, config_drive=drive, image_id=resolved.image_id,
-            image_source=str(self._images.store.path_of(resolved.image_id)),
-            image_cache_dir=self.conductor.image_cache_dir,
-        ))  # fmt: skip
         return jobs
+
+    def boot_job(
+        self, session: Session, row: m.Server, host: str, image_id: str, sizes: tuple[int, int, int] | None = None,
+        **extravars: Any,
+    ) -> NodeJob:  # fmt: skip
+        """server_boot.yml for ``row`` on ``host`` with its ports, and its sizes or ``sizes`` (vcpus,
+        ram_mb, disk_gb); no config drive: the caller adds ``config_drive``, or the drive is there."""
+        ports = [{"id": p.id, "mac": p.mac_address, "network_id": p.network_id} for p in self._ports(session, row.id)]
+        vcpus, ram_mb, disk_gb = sizes or (row.vcpus, row.ram_mb, row.disk_gb)
+        server = {"uuid": row.id, "name": row.name, "vcpus": vcpus, "memory_mb": ram_mb, "disk_gb": disk_gb,
+                  "project_id": row.project_id}  # fmt: skip
+        return self._job(
+            "server_boot", host, server=server, ports=ports, image_id=image_id,
+            image_source=str(self._images.store.path_of(image_id)), image_cache_dir=self.conductor.image_cache_dir,
+            **extravars,
+        )  # fmt: skip
+
+    def networks_of(self, session: Session, server_id: str) -> builtins.list[_Net]:
+        """The networks of the server's ports, once each."""
+        found: dict[str, _Net] = {}
+        for port in self._ports(session, server_id):
+            row = session.get(m.Network, port.network_id)
+            if row is not None:
+                found.setdefault(row.id, _Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
+        return list(found.values())
 
     def _network_job(self, net: _Net, host: str, carriers: Iterable[str], inventory: Inventory) -> NodeJob:
         network = {"id": net.id, "vni": net.vni, "mtu": net.mtu}
@@ -905,6 +932,20 @@ class ServerService(PolicyService):
         LOG.info("server %s: rebooted (%s)", server_id, "hard" if hard else "soft")
         with self._db.read() as session:
             return self._view(ctx, session, self._row(session, server_id))
+
+    # --- moving (stackling.compute.server_moves) -----------------------------------------------------
+    def resize(self, ctx: Context, ref: str, flavor: str) -> Server:
+        """The server with a new flavor, through a new claim (it may move to another host); ACTIVE
+        (or SHUTOFF) again when done, confirmed at once. Conflict (the server as before) on failure."""
+        return self._moves.resize(ctx, ref, flavor)
+
+    def migrate(self, ctx: Context, ref: str, host: str | None = None) -> Server:
+        """Cold migration to ``host`` or to the scheduler's choice (cloud admins)."""
+        return self._moves.migrate(ctx, ref, host)
+
+    def recorder(self, server_id: str, action: str) -> _Recorder:
+        """A runner of node jobs for the server whose outcomes go into its action record."""
+        return _Recorder(self, server_id, action)
 
     # --- deleting ------------------------------------------------------------------------------------
     def delete(self, ctx: Context, ref: str) -> None:

@@ -1,0 +1,166 @@
+"""Resize and cold migration (stackling.compute.server_moves) with the stand-in runner of
+test_servers.py (the guest itself is resized for real in tests/functional/test_cloud_servers.py):
+the jobs planned on the source and the target, the claim swapped in one transaction, the quota,
+who may, and what a failed or refused move leaves (the server as it was)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from stackling.db import models as m
+from stackling.errors import Conflict, NotFound, OverQuota, PolicyNotAuthorized, ValidationError
+from tests.library.test_servers import Rig, boot, rig, usage  # noqa: F401  (rig: the fixture)
+
+
+def allocations(rig: Rig) -> dict[str, dict[str, dict[str, int]]]:
+    """consumer -> host name -> resource class -> amount, for every consumer."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    with rig.cloud.c.db.read() as session:
+        rows = session.execute(
+            select(m.Allocation.consumer_uuid, m.ResourceProvider.name, m.Allocation.resource_class, m.Allocation.used)
+            .join(m.ResourceProvider, m.ResourceProvider.id == m.Allocation.resource_provider_id)
+        )
+        for consumer, host, resource_class, used in rows:
+            out.setdefault(consumer, {}).setdefault(host, {})[resource_class] = used
+    return out
+
+
+def played(rig: Rig) -> list[tuple[str, str]]:
+    return [(job.playbook, job.host) for job in rig.runner.jobs]
+
+
+def job(rig: Rig, playbook: str) -> Any:
+    found = rig.runner.played(playbook)
+    assert len(found) == 1, played(rig)
+    return found[0]
+
+
+@pytest.fixture()
+def small(rig: Rig) -> str:  # noqa: F811  (the imported fixture)
+    rig.cloud.c.flavors.create(rig.cloud.admin, "m1.small", vcpus=2, ram_mb=512, disk_gb=2)
+    return "m1.small"
+
+
+def test_resize_on_its_host_grows_the_server_in_place_and_swaps_the_claim(rig: Rig, small: str) -> None:  # noqa: F811
+    c = rig.cloud.c
+    server = boot(rig)
+    assert c.servers.get(rig.cloud.admin, server.id).host == "cn2"
+    rig.runner.jobs.clear()
+
+    resized = c.servers.resize(rig.alice, "web-1", small)
+    assert resized.status == "ACTIVE" and resized.flavor_id == c.flavors.get(rig.alice, small).id
+    assert c.servers.get(rig.cloud.admin, server.id).host == "cn2"  # the weighers keep it on the big host
+    assert played(rig) == [("server_power", "cn2"), ("server_boot", "cn2")]
+    power, boot_job = rig.runner.jobs
+    assert power.extravars["power_state"] == "shutdown"
+    assert boot_job.extravars["server"]["vcpus"] == 2 and boot_job.extravars["server"]["memory_mb"] == 512
+    assert boot_job.extravars["server"]["disk_gb"] == 2 and boot_job.extravars["power_state"] == "running"
+    assert "config_drive" not in boot_job.extravars and "server_files" not in boot_job.extravars  # the drive stays
+    assert allocations(rig) == {server.id: {"cn2": {"VCPU": 2, "MEMORY_MB": 512, "DISK_GB": 2}}}
+    assert usage(rig) == {"instances": 1, "cores": 2, "ram_mb": 512, "ports": 1}
+    steps = [(a.action, a.step, a.status) for a in c.servers.actions(rig.alice, server.id)]
+    assert steps[-1] == ("resize", "resize", "ACTIVE") and ("resize", "server_boot", "changed") in steps
+
+    rig.runner.jobs.clear()
+    again = c.servers.resize(rig.alice, server.id, small)  # the flavor it has: nothing to do
+    assert again.status == "ACTIVE" and rig.runner.jobs == []
+    c.flavors.create(rig.cloud.admin, "m1.lean", vcpus=1, ram_mb=256, disk_gb=2)
+    c.servers.resize(rig.alice, server.id, "m1.lean")  # fewer cores and less RAM, the same disk: quota given back
+    assert usage(rig) == {"instances": 1, "cores": 1, "ram_mb": 256, "ports": 1}
+    assert allocations(rig) == {server.id: {"cn2": {"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 2}}}
+
+
+def test_migrate_moves_the_disk_through_the_controller_and_cleans_the_source(rig: Rig) -> None:  # noqa: F811
+    c, admin = rig.cloud.c, rig.cloud.admin
+    server = boot(rig)
+    port = server.ports[0]
+    rig.runner.jobs.clear()
+    with pytest.raises(PolicyNotAuthorized, match="compute:migrate_server"):
+        c.servers.migrate(rig.alice, server.id, "cn1")
+    assert rig.runner.jobs == []
+
+    moved = c.servers.migrate(admin, server.id, "cn1")
+    assert moved.status == "ACTIVE" and moved.host == "cn1"
+    assert played(rig)[:2] == [("server_power", "cn2"), ("server_files_fetch", "cn2")]
+    fetch, boot_job = job(rig, "server_files_fetch"), job(rig, "server_boot")
+    assert boot_job.host == "cn1" and boot_job.extravars["server_files"] == fetch.extravars["server_files"]
+    assert "config_drive" not in boot_job.extravars
+    before_boot = played(rig)[2 : played(rig).index(("server_boot", "cn1"))]
+    assert ("network_host", "cn1") in before_boot and ("port_security", "cn1") in before_boot
+    after_boot = played(rig)[played(rig).index(("server_boot", "cn1")) + 1 :]
+    assert ("server_delete", "cn2") in after_boot and ("network_host", "cn2") in after_boot
+    source_bridge = [j for j in rig.runner.played("network_host") if j.host == "cn2"][-1]
+    assert source_bridge.extravars["network"]["state"] == "absent"  # nothing else of the network on cn2
+    source_filters = [j for j in rig.runner.played("port_security") if j.host == "cn2"][-1]
+    assert source_filters.extravars["port_security"][0]["state"] == "absent"
+    net1 = [j for j in rig.runner.played("network_host") if j.host == "net1"][-1]
+    assert net1.extravars["fdb_entries"] == [{"mac": "00:00:00:00:00:00", "dst": "10.9.0.1"}]  # towards cn1 now
+    assert allocations(rig) == {server.id: {"cn1": {"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 1}}}
+    assert usage(rig) == {"instances": 1, "cores": 1, "ram_mb": 256, "ports": 1}
+    assert c.servers.get(rig.alice, server.id).ports == (port,)  # same port, same address
+
+    rig.runner.jobs.clear()
+    assert c.servers.migrate(admin, server.id, "cn1").host == "cn1" and rig.runner.jobs == []  # there already
+    assert c.servers.migrate(admin, server.id).host == "cn2"  # no host named: the scheduler's other host
+    with pytest.raises(NotFound, match="compute host"):
+        c.servers.migrate(admin, server.id, "cn3")
+
+
+def test_a_failure_on_the_target_leaves_the_server_as_it_was(rig: Rig, small: str) -> None:  # noqa: F811
+    c, admin = rig.cloud.c, rig.cloud.admin
+    server = boot(rig)
+    rig.runner.failing = {"cn1"}
+    rig.runner.jobs.clear()
+    with pytest.raises(Conflict, match="could not be migrated, it is back as it was: .*libvirtd is not running"):
+        c.servers.migrate(admin, server.id, "cn1")
+    after = c.servers.get(admin, server.id)
+    assert (after.status, after.host, after.flavor_id) == ("ACTIVE", "cn2", server.flavor_id)
+    assert allocations(rig) == {server.id: {"cn2": {"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 1}}}
+    assert usage(rig) == {"instances": 1, "cores": 1, "ram_mb": 256, "ports": 1}
+    cleanup = played(rig)[played(rig).index(("network_host", "cn1")) + 1 :]
+    assert ("server_delete", "cn1") in cleanup and ("server_power", "cn2") in cleanup
+    assert [j for j in rig.runner.played("server_power")][-1].extravars["power_state"] == "running"
+    fault = c.servers.actions(rig.alice, server.id)
+    assert fault[-1].status == "failed" and "cn1" not in fault[-1].message  # hosts hidden from the tenant
+
+    rig.runner.failing = {"cn2"}  # a resize on its own host failing there
+    with pytest.raises(Conflict, match="could not be resized, it is back as it was"):
+        c.servers.resize(rig.alice, server.id, small)
+    assert usage(rig) == {"instances": 1, "cores": 1, "ram_mb": 256, "ports": 1}
+    assert allocations(rig) == {server.id: {"cn2": {"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 1}}}
+    assert c.servers.get(rig.alice, server.id).status == "ACTIVE"
+
+
+def test_refused_moves_change_nothing(rig: Rig, small: str) -> None:  # noqa: F811
+    c, admin = rig.cloud.c, rig.cloud.admin
+    server = boot(rig)
+    c.flavors.create(admin, "m1.huge", vcpus=2, ram_mb=512, disk_gb=5000)
+    c.flavors.create(admin, "m1.nodisk", vcpus=1, ram_mb=256, disk_gb=0)
+    c.flavors.create(admin, "m1.lowram", vcpus=2, ram_mb=256, disk_gb=2)
+    rig.runner.jobs.clear()
+    with pytest.raises(Conflict, match=r"cannot be resized: .*DISK_GB"):
+        c.servers.resize(rig.alice, server.id, "m1.huge")
+    with pytest.raises(ValidationError, match="never shrunk") as shrink:
+        c.servers.resize(rig.alice, server.id, "m1.nodisk")
+    assert shrink.value.field == "flavor"
+    boot(rig, "needs", image="needs-ram", flavor=small)
+    rig.runner.jobs.clear()
+    with pytest.raises(ValidationError, match="needs at least 512 MiB"):
+        c.servers.resize(rig.alice, "needs", "m1.lowram")
+    with pytest.raises(PolicyNotAuthorized, match="compute:resize_server"):
+        c.servers.resize(rig.rita, server.id, small)  # a reader
+    c.quotas.set_limits(admin, rig.a, {"cores": 4})  # 3 in use
+    c.flavors.create(admin, "m1.wide", vcpus=4, ram_mb=256, disk_gb=1)
+    with pytest.raises(OverQuota, match="cores"):
+        c.servers.resize(rig.alice, server.id, "m1.wide")
+    assert rig.runner.jobs == [] and usage(rig)["cores"] == 3
+    c.servers.stop(rig.alice, server.id)
+    rig.runner.jobs.clear()
+    resized = c.servers.resize(rig.alice, server.id, small)  # SHUTOFF stays SHUTOFF
+    assert resized.status == "SHUTOFF" and job(rig, "server_boot").extravars["power_state"] == "shutdown"
+    with rig.cloud.c.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(m.Allocation)) == 3 + 3  # web-1 and needs
+    assert {s.name: s.status for s in c.servers.list(rig.alice)} == {"web-1": "SHUTOFF", "needs": "ACTIVE"}
