@@ -299,7 +299,9 @@ def _set_console_log(root, path):
                 devices.remove(element)
     if path:
         serial = ET.SubElement(devices, "serial", type="file")
-        ET.SubElement(serial, "source", path=path)
+        # append: the log keeps earlier boots across a stop and start (as nova's console log does);
+        # QEMU would truncate it each time it opens the file
+        ET.SubElement(serial, "source", path=path, append="on")
         ET.SubElement(serial, "target", port="0")  # libvirt adds the matching <console>
 
 

@@ -14,8 +14,14 @@ description:
     server is C(ACTIVE), or fails when it ends in C(ERROR), with the reason (no valid host, or the
     step that failed on each host tried) in the message and in RV(server.fault). An C(ERROR) server
     stays (its quota counted) until it is deleted with O(state=absent).
-  - An existing server of that name is left as it is (C(changed=false)). A different O(flavor) or
-    O(image) than the server's fails naming the option; resize and rebuild are not supported yet.
+  - An existing server of that name is left as it is (C(changed=false)), except for what the options
+    ask: a different O(flavor) resizes it, a different O(host) migrates it (cold), a different
+    O(metadata) replaces its metadata, O(state) sets its run state.
+  - A resize or a migration shuts the guest down, moves it through a new claim (to another host, for
+    a resize the scheduler may keep it on its host) and starts it again if it ran; it is C(RESIZE)
+    meanwhile and is confirmed at once. A failed one leaves the server as it was and fails the task.
+    Servers with volumes attached are refused (detach them first). A different O(image) fails naming
+    the option (rebuild is not supported yet).
   - The build runs the collection's node playbooks on the host the scheduler chose, and on its
     alternates when it fails there (see the collection's docs/servers.md).
   - A server left in C(BUILD) by a run that died (killed, or its controller rebooted) is taken over by
@@ -60,6 +66,14 @@ options:
   flavor:
     description:
       - Flavor name or id. Required to boot.
+      - A different flavor for an existing server resizes it (policy C(compute:resize_server)). Its root
+        disk is never shrunk; a flavor with a smaller one is refused.
+    type: str
+  host:
+    description:
+      - The compute host the server is on. Cloud admins only (policy C(compute:migrate_server)).
+      - A new server is built on this host only (the scheduler's filters still apply to it); an existing
+        server on another host is cold-migrated to it.
     type: str
   image:
     description:
@@ -125,6 +139,18 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ web.server.addresses.private[0] }}"
 
+- name: Twice the size (a resize; the guest restarts)
+  stackling.cloud.server:
+    cloud: web-member
+    name: web-1
+    flavor: m1.medium
+
+- name: Moved to another compute host by a cloud admin (a cold migration)
+  stackling.cloud.server:
+    cloud: admin
+    name: web-1
+    host: cmp2
+
 - name: Reboot it through ACPI (reset after a minute if the guest ignores it)
   stackling.cloud.server:
     cloud: web-member
@@ -146,7 +172,7 @@ server:
   contains:
     id: {description: "Server id.", type: str}
     name: {description: "Server name.", type: str}
-    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF, REBOOT, HARD_REBOOT or DELETING.", type: str, sample: ACTIVE}
+    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF, REBOOT, HARD_REBOOT, RESIZE or DELETING.", type: str, sample: ACTIVE}
     fault: {description: "Why the server is in ERROR (null otherwise).", type: str}
     addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
     ports: {description: "Port ids, one per network.", type: list, elements: str}
@@ -190,19 +216,22 @@ ARGUMENT_SPEC = {
     "availability_zone": {"type": "str"},
     "timeout": {"type": "int", "default": 1800},
     "metadata": {"type": "dict", "aliases": ["meta"]},
+    "host": {"type": "str"},
 }
 
 
-def check_unchanged(cloud, params, current):
-    """An existing server keeps its flavor and image: asking for others fails naming the option."""
+def check_unchanged(cloud, params, current, options=("image",)):
+    """An existing server keeps its image (and while it builds, its flavor): asking for others fails
+    naming the option."""
     for option, finder, key, verb in (("flavor", cloud.controller.flavors.find, "flavor_id", "resize"),
                                       ("image", cloud.controller.images.find, "image_id", "rebuild")):
-        if params[option] is None:
+        if params[option] is None or option not in options:
             continue
         found = finder(cloud.ctx, params[option])
         if found is None or found.id != current[key]:
-            raise InvalidInput(option, "server %s has %s %s, not %s; %s is not supported yet"
-                               % (current["name"], option, current[key], params[option], verb))
+            why = "%s is not supported yet" % verb if option == "image" else "resize it once it is ACTIVE"
+            raise InvalidInput(option, "server %s has %s %s, not %s; %s"
+                               % (current["name"], option, current[key], params[option], why))
     if params["security_groups"]:
         groups = cloud.controller.networking.security_groups
         asked = sorted(set(groups.get(cloud.ctx, ref).name for ref in params["security_groups"]))
@@ -210,6 +239,33 @@ def check_unchanged(cloud, params, current):
             raise InvalidInput("security_groups", "server %s is in %s, not %s; changing a server's groups is not "
                                "supported yet" % (current["name"], ", ".join(current["security_groups"]) or "none",
                                                   ", ".join(asked)))
+
+
+def planned_moves(cloud, params, current):
+    """The resize (a different O(flavor)) and the migration (a different O(host)) an existing server
+    needs, in that order: [(action, flavor id or host)]."""
+    moves = []
+    if params["flavor"] is not None:
+        found = cloud.controller.flavors.find(cloud.ctx, params["flavor"])
+        if found is None:
+            raise InvalidInput("flavor", "no flavor %s that you may use" % params["flavor"])
+        if found.id != current["flavor_id"]:
+            moves.append(("resize", found.id))
+    if params["host"] is not None and params["host"] != current.get("host"):  # tenants see no host: refused below
+        moves.append(("migrate", params["host"]))
+    return moves
+
+
+def with_moves(change, moves, current):
+    """``change`` plus the moves' new flavor and host."""
+    if not moves:
+        return change
+    after, keys = dict(change.after if change.changed else current), list(change.keys)
+    for action, value in moves:
+        key = "flavor_id" if action == "resize" else "host"
+        after[key] = value
+        keys.append(key)
+    return Plan(change.action if change.changed else moves[0][0], current, after, keys)
 
 
 def run_state_change(params, current):
@@ -252,16 +308,18 @@ def run(module, cloud):
     servers = cloud.controller.servers
     found = servers.find(cloud.ctx, params["name"])
     current = server_view(found) if found else None
+    moves = []
     if params["state"] == "absent":
         change = plan(current, {}, "absent")
     elif current is not None and current["status"] == "BUILD":
         # a build whose builder died (a killed run, a rebooted controller): this run takes it over
         # and converges on what it left; while the builder lives the library refuses (Conflict)
-        check_unchanged(cloud, params, current)
+        check_unchanged(cloud, params, current, ("flavor", "image"))
         change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
         check_unchanged(cloud, params, current)
-        change = with_metadata(run_state_change(params, current), params, current)
+        moves = planned_moves(cloud, params, current)
+        change = with_moves(with_metadata(run_state_change(params, current), params, current), moves, current)
     else:
         for option in ("flavor", "image"):
             if not params[option]:
@@ -280,8 +338,12 @@ def run(module, cloud):
             cloud.authorize("compute:stop_server", target)
         if "metadata" in change.keys and change.action != "update":
             cloud.authorize("compute:update_server", target)
+        if change.action == "create" and params["host"] is not None:
+            cloud.authorize("compute:migrate_server", target)
+        for action, _value in moves:
+            cloud.authorize("compute:%s_server" % action, target)
         if not module.check_mode:
-            view = apply(cloud, params, change)
+            view = apply(cloud, params, change, moves)
     result = state_result(module, change, "server", view)
     if view is not None and view["status"] == "ERROR" and change.action in ("create", "resume"):
         raise StacklingError("server %s (%s) is ERROR: %s" % (view["name"], view["id"], view["fault"]),
@@ -289,8 +351,16 @@ def run(module, cloud):
     return result
 
 
-def apply(cloud, params, change):
-    view = apply_action(cloud, params, change)
+def apply(cloud, params, change, moves):
+    servers, server_id = cloud.controller.servers, (change.before or {}).get("id")
+    # a server to stop is stopped first (it then moves shut down and stays so); others move first
+    view = apply_action(cloud, params, change) if change.action == "stop" else None
+    for action, value in moves:
+        moved = servers.resize(cloud.ctx, server_id, value) if action == "resize" else servers.migrate(
+            cloud.ctx, server_id, value)
+        view = server_view(moved)
+    if change.action not in ("stop", "resize", "migrate"):
+        view = apply_action(cloud, params, change)
     if view is not None and "metadata" in change.keys and change.action not in ("create", "resume"):
         view = server_view(cloud.controller.servers.set_metadata(cloud.ctx, view["id"], change.after["metadata"]))
     return view
@@ -313,7 +383,8 @@ def apply_action(cloud, params, change):
         networks=tuple(params["networks"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
         availability_zone=params["availability_zone"], timeout=params["timeout"],
-        security_groups=tuple(params["security_groups"]), unique_name=True, metadata=wanted_metadata(params))
+        security_groups=tuple(params["security_groups"]), unique_name=True, metadata=wanted_metadata(params),
+        host=params["host"])
     if change.action == "resume":
         made = servers.resume(cloud.ctx, change.before["id"], request)
     else:

@@ -13,6 +13,7 @@ Deleting it leaves no domain, file, port, address, allocation or quota usage.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -304,4 +305,71 @@ def test_the_server_module_reboots_soft_and_hard_and_the_tenant_reads_the_consol
     assert refused["failed"] and "404" in refused["msg"] and "STACKLING" not in str(refused), refused
 
     gone = run_module("server", **dict(login, name="reboot-1", state="absent"))
+    assert not gone["failed"] and gone["changed"], gone
+
+
+def dominfo(server_id: str) -> dict[str, str]:
+    out = subprocess.run(["virsh", "-c", "qemu:///system", "dominfo", "instance-" + server_id], capture_output=True,
+                         text=True, check=True, timeout=60).stdout  # fmt: skip
+    return {k.strip(): v.strip() for k, _sep, v in (line.partition(":") for line in out.splitlines()) if v}
+
+
+def virtual_size(disk: Path) -> int:
+    out = subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout  # fmt: skip
+    return int(json.loads(out)["virtual-size"])
+
+
+def test_a_failed_migration_leaves_the_server_running_and_the_module_resizes_it_in_place(server_rig: ServerRig) -> None:
+    rig, c = server_rig, server_rig.controller
+    login: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth()}
+    params: dict[str, Any] = dict(login, name="resize-1", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
+                                  networks=[rig.network])  # fmt: skip
+    server = run_module("server", **params)["server"]
+    assert server["status"] == "ACTIVE", server
+    console = rig.instances / ("%s-console.log" % server["id"])
+    ip = ready_line(readies(console, 1))["ip"]  # type: ignore[index]
+    ops_password = "ops-" + rig.password
+    c.identity.create_user(rig.admin, "ops", password=ops_password)
+    c.identity.assign_role(rig.admin, "admin", user="ops", project="admin")
+    ops = {"config": str(rig.config), "name": server["id"],
+           "auth": {"username": "ops", "password": ops_password, "project": "admin", "project_domain": "Default"}}
+
+    # a tenant may not move it; the admin's move to compute0 (libvirtd stopped) fails there: the
+    # server is back on compute1, running again (a second boot on its console), holding its claim only
+    refused = run_module("server", **dict(params, host="compute0"))
+    assert refused["failed"] and "compute:migrate_server" in refused["msg"], refused
+    assert run_module("server", **dict(ops, host="compute1"))["changed"] is False  # it is there already
+    failed = run_module("server", **dict(ops, host="compute0"))
+    assert failed["failed"] and "could not be migrated, it is back as it was" in failed["msg"], failed
+    after = c.servers.get(rig.admin, server["id"])
+    assert (after.status, after.host) == ("ACTIVE", "compute1"), after
+    assert domstate(server["id"]) == "running"
+    assert ready_line(readies(console, 2))["ip"] == ip  # type: ignore[index]
+    assert held(c, server["id"]) == {"ports": 1, "allocations": 3}
+    with c.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(m.Allocation)) == 3, "the migration's claim is gone"
+
+    # the resize: the weighers would prefer compute0, so it is taken out first; then the guest is
+    # shut down, grown (2 vCPUs, 192 MiB, a 2 GiB disk) and started again with its address
+    c.compute_hosts.apply(rig.admin, "compute0", ComputeHostService.spec(enabled=False, disabled_reason="no libvirtd"))
+    wide = TEST_PREFIX + "wide"
+    c.flavors.create(rig.admin, wide, vcpus=2, ram_mb=192, disk_gb=2)
+    planned = run_module("server", check=True, diff=True, **dict(params, flavor=wide))
+    assert planned["changed"] and planned["diff"]["after"]["flavor_id"] == c.flavors.get(rig.alice, wide).id, planned
+    assert dominfo(server["id"])["CPU(s)"] == "1", "check mode changes nothing"
+    resized = run_module("server", **dict(params, flavor=wide))
+    assert not resized["failed"] and resized["changed"] and resized["server"]["status"] == "ACTIVE", resized
+    info = dominfo(server["id"])
+    assert info["CPU(s)"] == "2" and info["Max memory"] == "%d KiB" % (192 * 1024), info
+    assert virtual_size(rig.instances / ("%s-disk.qcow2" % server["id"])) == 2 << 30
+    assert ready_line(readies(console, 3))["ip"] == ip  # type: ignore[index]
+    assert run_module("server", **dict(params, flavor=wide))["changed"] is False
+    usage = c.quotas.get_usage(rig.admin, c.servers.get(rig.admin, server["id"]).project_id)
+    assert (usage["cores"].in_use, usage["ram_mb"].in_use) == (2, 192)
+    with c.db.read() as session:
+        held_now = dict(session.execute(select(m.Allocation.resource_class, m.Allocation.used)
+                                        .where(m.Allocation.consumer_uuid == server["id"])).all())  # fmt: skip
+    assert held_now == {"VCPU": 2, "MEMORY_MB": 192, "DISK_GB": 2}
+    gone = run_module("server", **dict(login, name="resize-1", state="absent"))
     assert not gone["failed"] and gone["changed"], gone

@@ -164,3 +164,17 @@ def test_refused_moves_change_nothing(rig: Rig, small: str) -> None:  # noqa: F8
     with rig.cloud.c.db.read() as session:
         assert session.scalar(select(func.count()).select_from(m.Allocation)) == 3 + 3  # web-1 and needs
     assert {s.name: s.status for s in c.servers.list(rig.alice)} == {"web-1": "SHUTOFF", "needs": "ACTIVE"}
+
+
+def test_a_new_server_goes_to_the_host_an_admin_names(rig: Rig) -> None:  # noqa: F811
+    c, admin = rig.cloud.c, rig.cloud.admin
+    with pytest.raises(PolicyNotAuthorized, match="compute:migrate_server"):
+        boot(rig, "pinned", host="cn1")
+    with pytest.raises(NotFound, match="compute host"):
+        boot(rig, "pinned", who=admin, host="cn9", networks=[])
+    assert rig.runner.jobs == []
+    pinned = boot(rig, "pinned", who=admin, host="cn1", networks=[])  # the weighers would pick cn2
+    assert pinned.status == "ACTIVE" and pinned.host == "cn1"
+    c.flavors.create(admin, "m1.huge", vcpus=2, ram_mb=512, disk_gb=500)  # more disk than cn1 has
+    failed = boot(rig, "too-big", who=admin, host="cn1", networks=[], flavor="m1.huge")
+    assert failed.status == "ERROR" and "DISK_GB" in failed.fault  # the filters still apply to the named host

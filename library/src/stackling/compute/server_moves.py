@@ -113,20 +113,14 @@ class ServerMoves:
             row = s._permitted_row(ctx, session, ref, "compute:migrate_server")
             if host is not None and row.host == host:
                 return s._view(ctx, session, row)
-            if host is not None and session.scalars(
-                    select(m.ResourceProvider.id).where(m.ResourceProvider.name == host)).first() is None:  # fmt: skip
-                raise NotFound("compute host", host)
             server_id, image_id, source = row.id, row.image_id, row.host
             sizes = _Sizes(row.flavor_id, row.vcpus, row.ram_mb, row.disk_gb)
-            names = set(session.scalars(select(m.ResourceProvider.name)))
+        ignore = s._all_hosts_but(ctx, host) | ({source} if source else set())
         try:
             flavor: Flavor | None = s._flavors.get(ctx, sizes.flavor_id)
         except NotFound:  # the flavor was deleted: the server's own sizes, without its extra specs
             flavor = None
         properties = self._image_checked(ctx, image_id, None)
-        ignore = {source} if source else set()
-        if host is not None:
-            ignore |= names - {host}
         if flavor is not None:
             spec = RequestSpec.from_flavor(flavor, image_properties=properties, ignore_hosts=frozenset(ignore))
         else:

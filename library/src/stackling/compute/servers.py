@@ -94,6 +94,7 @@ class ServerRequest:
     unique_name: bool = False  # refuse (Conflict) when the project has a server of this name already
     security_groups: Sequence[str] = ()  # of the caller's project, ids or names; none: its default group
     metadata: Mapping[str, str] | None = None  # nova's instance metadata (string keys and values)
+    host: str | None = None  # the compute host to build on, no other (compute:migrate_server: cloud admins)
 
 
 @dataclass(frozen=True)
@@ -519,7 +520,7 @@ class ServerService(PolicyService):
             group_id = group.id
         spec = RequestSpec.from_flavor(
             flavor, image_properties=dict(image.properties), availability_zone=request.availability_zone,
-            group_id=group_id,
+            group_id=group_id, ignore_hosts=self._all_hosts_but(ctx, request.host),
         )  # fmt: skip
         resolved = _Resolved(flavor.id, flavor.vcpus, flavor.ram_mb, flavor.disk_gb, spec, image.id, group_id=group_id)
         if request.key_name is not None:
@@ -542,6 +543,18 @@ class ServerService(PolicyService):
         if self._security_groups is not None and resolved.networks:
             resolved.security_group_ids = self._security_groups.resolve(ctx, request.security_groups)
         return resolved
+
+    def _all_hosts_but(self, ctx: Context, host: str | None) -> frozenset[str]:
+        """The scheduler's ``ignore_hosts`` that leave only ``host`` (nova's requested destination:
+        the filters still apply, so a host that cannot take the server gives NoValidHost)."""
+        if host is None:
+            return frozenset()
+        self._enforce(ctx, "compute:migrate_server", {"project_id": ctx.project_id})
+        with self._db.read() as session:
+            names = set(session.scalars(select(m.ResourceProvider.name)))
+        if host not in names:
+            raise NotFound("compute host", host)
+        return frozenset(names - {host})
 
     def _insert(self, ctx: Context, request: ServerRequest, resolved: _Resolved, zone: str) -> str:
         """The server row (BUILD) and its ports, with the quota counted: all or nothing."""
