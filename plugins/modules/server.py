@@ -15,7 +15,7 @@ description:
     step that failed on each host tried) in the message and in RV(server.fault). An C(ERROR) server
     stays (its quota counted) until it is deleted with O(state=absent).
   - An existing server of that name is left as it is (C(changed=false)), except for what the options
-    ask: a different O(flavor) resizes it, a different O(host) migrates it (cold), a different
+    ask. A different O(flavor) resizes it, a different O(host) migrates it (cold), a different
     O(metadata) replaces its metadata, O(state) sets its run state.
   - A resize or a migration shuts the guest down, moves it through a new claim (to another host, for
     a resize the scheduler may keep it on its host) and starts it again if it ran; it is C(RESIZE)

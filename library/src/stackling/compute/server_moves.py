@@ -259,8 +259,8 @@ class ServerMoves:
             row = s._row(session, move.server_id)
             self._take_claim(session, move)
             s._quotas.release(session, move.project_id, **move.less)
-            row.flavor_id, row.vcpus, row.ram_mb, row.disk_gb = (move.new.flavor_id, move.new.vcpus, move.new.ram_mb,
-                                                                  move.new.disk_gb)  # fmt: skip
+            new = move.new
+            row.flavor_id, row.vcpus, row.ram_mb, row.disk_gb = new.flavor_id, new.vcpus, new.ram_mb, new.disk_gb
             row.host, row.status, row.fault, row.updated_at = target, move.was, "", s._clock()
             s._record(session, move.server_id, move.action, target, move.action, move.was, "")
             if target != move.source:
