@@ -20,8 +20,10 @@ description:
   - A resize or a migration shuts the guest down, moves it through a new claim (to another host, for
     a resize the scheduler may keep it on its host) and starts it again if it ran; it is C(RESIZE)
     meanwhile and is confirmed at once. A failed one leaves the server as it was and fails the task.
-    Servers with volumes attached are refused (detach them first). A different O(image) fails naming
-    the option (rebuild is not supported yet).
+    Servers with volumes attached are refused (detach them first).
+  - A different O(image) rebuilds the server when O(rebuild=true) (its root disk made again from the
+    image, everything on it lost; host, addresses and config drive kept) and fails naming O(rebuild)
+    otherwise. A failed rebuild leaves the server C(ERROR).
   - The build runs the collection's node playbooks on the host the scheduler chose, and on its
     alternates when it fails there (see the collection's docs/servers.md).
   - A server left in C(BUILD) by a run that died (killed, or its controller rebooted) is taken over by
@@ -78,7 +80,16 @@ options:
   image:
     description:
       - Image name or id (one the project may use). Required to boot.
+      - See O(rebuild) for an existing server.
     type: str
+  rebuild:
+    description:
+      - Allow a different O(image) to rebuild an existing server (policy C(compute:rebuild_server)). It is
+        C(REBUILD) while the guest is shut down, its root disk replaced by a new one on the image and
+        the guest started again (if it ran). Everything on the old root disk is lost.
+      - Without it, a different image fails the task (a typo in O(image) must not wipe a server).
+    type: bool
+    default: false
   networks:
     description:
       - Networks (names or ids) to attach, one port each, in order. Each needs an IPv4 subnet.
@@ -145,6 +156,13 @@ EXAMPLES = r"""
     name: web-1
     flavor: m1.medium
 
+- name: The same server on a fresh Debian 13 root disk (a rebuild; the old disk's data is lost)
+  stackling.cloud.server:
+    cloud: web-member
+    name: web-1
+    image: debian-13
+    rebuild: true
+
 - name: Moved to another compute host by a cloud admin (a cold migration)
   stackling.cloud.server:
     cloud: admin
@@ -172,7 +190,7 @@ server:
   contains:
     id: {description: "Server id.", type: str}
     name: {description: "Server name.", type: str}
-    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF, REBOOT, HARD_REBOOT, RESIZE or DELETING.", type: str, sample: ACTIVE}
+    status: {description: "ACTIVE, ERROR, BUILD, SHUTOFF, REBOOT, HARD_REBOOT, RESIZE, REBUILD or DELETING.", type: str, sample: ACTIVE}
     fault: {description: "Why the server is in ERROR (null otherwise).", type: str}
     addresses: {description: "Network name -> fixed IPs.", type: dict, sample: {"private": ["10.0.0.3"]}}
     ports: {description: "Port ids, one per network.", type: list, elements: str}
@@ -217,6 +235,7 @@ ARGUMENT_SPEC = {
     "timeout": {"type": "int", "default": 1800},
     "metadata": {"type": "dict", "aliases": ["meta"]},
     "host": {"type": "str"},
+    "rebuild": {"type": "bool", "default": False},
 }
 
 
@@ -229,7 +248,8 @@ def check_unchanged(cloud, params, current, options=("image",)):
             continue
         found = finder(cloud.ctx, params[option])
         if found is None or found.id != current[key]:
-            why = "%s is not supported yet" % verb if option == "image" else "resize it once it is ACTIVE"
+            why = ("set rebuild=true to %s it from that image (its root disk is lost)" % verb
+                   if option == "image" else "resize it once it is ACTIVE")
             raise InvalidInput(option, "server %s has %s %s, not %s; %s"
                                % (current["name"], option, current[key], params[option], why))
     if params["security_groups"]:
@@ -242,9 +262,15 @@ def check_unchanged(cloud, params, current, options=("image",)):
 
 
 def planned_moves(cloud, params, current):
-    """The resize (a different O(flavor)) and the migration (a different O(host)) an existing server
-    needs, in that order: [(action, flavor id or host)]."""
+    """The rebuild (a different O(image) with O(rebuild)), the resize (a different O(flavor)) and the
+    migration (a different O(host)) an existing server needs, in that order: [(action, value)]."""
     moves = []
+    if params["rebuild"] and params["image"] is not None:
+        image = cloud.controller.images.find(cloud.ctx, params["image"])
+        if image is None:
+            raise InvalidInput("image", "no image %s that you may use" % params["image"])
+        if image.id != current["image_id"]:
+            moves.append(("rebuild", image.id))
     if params["flavor"] is not None:
         found = cloud.controller.flavors.find(cloud.ctx, params["flavor"])
         if found is None:
@@ -262,7 +288,7 @@ def with_moves(change, moves, current):
         return change
     after, keys = dict(change.after if change.changed else current), list(change.keys)
     for action, value in moves:
-        key = "flavor_id" if action == "resize" else "host"
+        key = {"rebuild": "image_id", "resize": "flavor_id", "migrate": "host"}[action]
         after[key] = value
         keys.append(key)
     return Plan(change.action if change.changed else moves[0][0], current, after, keys)
@@ -317,7 +343,7 @@ def run(module, cloud):
         check_unchanged(cloud, params, current, ("flavor", "image"))
         change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
-        check_unchanged(cloud, params, current)
+        check_unchanged(cloud, params, current, () if params["rebuild"] else ("image",))
         moves = planned_moves(cloud, params, current)
         change = with_moves(with_metadata(run_state_change(params, current), params, current), moves, current)
     else:
@@ -356,10 +382,8 @@ def apply(cloud, params, change, moves):
     # a server to stop is stopped first (it then moves shut down and stays so); others move first
     view = apply_action(cloud, params, change) if change.action == "stop" else None
     for action, value in moves:
-        moved = servers.resize(cloud.ctx, server_id, value) if action == "resize" else servers.migrate(
-            cloud.ctx, server_id, value)
-        view = server_view(moved)
-    if change.action not in ("stop", "resize", "migrate"):
+        view = server_view(getattr(servers, action)(cloud.ctx, server_id, value))
+    if change.action not in ("stop", "rebuild", "resize", "migrate"):
         view = apply_action(cloud, params, change)
     if view is not None and "metadata" in change.keys and change.action not in ("create", "resume"):
         view = server_view(cloud.controller.servers.set_metadata(cloud.ctx, view["id"], change.after["metadata"]))

@@ -33,7 +33,7 @@ from tests.functional.cloud_support import ServerRig, make_server_rig, remove_se
 from tests.functional.test_cloud_inventory import inventory, listed
 from tests.support import TEST_PREFIX
 from tests.support.collection import run_module, start_module
-from tests.support.guest_image import ready_line
+from tests.support.guest_image import ready_line, tiny_image
 from tests.support.netns import sh
 from tests.support.rig import NETNS as RIG_NETNS
 
@@ -320,7 +320,9 @@ def virtual_size(disk: Path) -> int:
     return int(json.loads(out)["virtual-size"])
 
 
-def test_a_failed_migration_leaves_the_server_running_and_the_module_resizes_it_in_place(server_rig: ServerRig) -> None:
+def test_a_failed_migration_leaves_the_server_running_and_the_module_resizes_and_rebuilds_it(
+    server_rig: ServerRig,
+) -> None:
     rig, c = server_rig, server_rig.controller
     login: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth()}
     params: dict[str, Any] = dict(login, name="resize-1", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
@@ -371,5 +373,19 @@ def test_a_failed_migration_leaves_the_server_running_and_the_module_resizes_it_
         held_now = dict(session.execute(select(m.Allocation.resource_class, m.Allocation.used)
                                         .where(m.Allocation.consumer_uuid == server["id"])).all())  # fmt: skip
     assert held_now == {"VCPU": 2, "MEMORY_MB": 192, "DISK_GB": 2}
+
+    # a rebuild from another image: refused without rebuild=true; then a new overlay on the new
+    # image's cached base, booted again with the same address and size
+    second = c.images.create(rig.alice, TEST_PREFIX + "tiny-2", disk_format="qcow2", filename=tiny_image())
+    typo = run_module("server", **dict(params, flavor=wide, image=second.id))
+    assert typo["failed"] and "rebuild=true" in typo["msg"], typo
+    rebuilt = run_module("server", **dict(params, flavor=wide, image=second.id, rebuild=True))
+    assert not rebuilt["failed"] and rebuilt["changed"] and rebuilt["server"]["image_id"] == second.id, rebuilt
+    disk = rig.instances / ("%s-disk.qcow2" % server["id"])
+    info_json = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", str(disk)], capture_output=True,
+                                          text=True, check=True, timeout=60).stdout)  # fmt: skip
+    assert info_json["backing-filename"] == str(rig.cache / second.id) and info_json["virtual-size"] == 2 << 30
+    assert ready_line(readies(console, 4))["ip"] == ip  # type: ignore[index]
+    assert run_module("server", **dict(params, flavor=wide, image=second.id, rebuild=True))["changed"] is False
     gone = run_module("server", **dict(login, name="resize-1", state="absent"))
     assert not gone["failed"] and gone["changed"], gone

@@ -5,6 +5,7 @@ who may, and what a failed or refused move leaves (the server as it was)."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from stackling.db import models as m
 from stackling.errors import Conflict, NotFound, OverQuota, PolicyNotAuthorized, ValidationError
+from stackling.images.service import ImageSpec
 from tests.library.test_servers import Rig, boot, rig, usage  # noqa: F401  (rig: the fixture)
 
 
@@ -178,3 +180,36 @@ def test_a_new_server_goes_to_the_host_an_admin_names(rig: Rig) -> None:  # noqa
     c.flavors.create(admin, "m1.huge", vcpus=2, ram_mb=512, disk_gb=500)  # more disk than cn1 has
     failed = boot(rig, "too-big", who=admin, host="cn1", networks=[], flavor="m1.huge")
     assert failed.status == "ERROR" and "DISK_GB" in failed.fault  # the filters still apply to the named host
+
+
+def test_rebuild_makes_the_root_disk_again_on_its_host_and_keeps_the_rest(rig: Rig, tmp_path: Any) -> None:  # noqa: F811
+    c = rig.cloud.c
+    server = boot(rig)
+    other = tmp_path / "other.qcow2"
+    subprocess.run(["qemu-img", "create", "-f", "qcow2", str(other), "64M"], check=True, capture_output=True)
+    c.images.create(rig.alice, "other", disk_format="qcow2", filename=other)
+    c.images.create(rig.alice, "too-big", disk_format="qcow2", filename=other, spec=ImageSpec(min_disk_gb=5))
+    rig.runner.jobs.clear()
+    with pytest.raises(ValidationError, match="needs at least 5 GiB") as big:
+        c.servers.rebuild(rig.alice, server.id, "too-big")
+    assert big.value.field == "image" and rig.runner.jobs == []
+    with pytest.raises(PolicyNotAuthorized, match="compute:rebuild_server"):
+        c.servers.rebuild(rig.rita, server.id, "other")
+
+    rebuilt = c.servers.rebuild(rig.alice, "web-1", "other")
+    assert rebuilt.status == "ACTIVE" and rebuilt.image_id == c.images.get(rig.alice, "other").id
+    assert played(rig) == [("server_power", "cn2"), ("server_boot", "cn2")]
+    boot_job = job(rig, "server_boot")
+    assert boot_job.extravars["fresh_root_disk"] is True and boot_job.extravars["image_id"] == rebuilt.image_id
+    assert "config_drive" not in boot_job.extravars  # hostname, keys and user-data stay as they were
+    assert rebuilt.ports == server.ports and rebuilt.addresses == server.addresses
+    assert allocations(rig) == {server.id: {"cn2": {"VCPU": 1, "MEMORY_MB": 256, "DISK_GB": 1}}}
+
+    rig.runner.failing = {"cn2"}
+    with pytest.raises(Conflict, match="could not be rebuilt, it is ERROR"):
+        c.servers.rebuild(rig.alice, server.id, "tiny")
+    failed = c.servers.get(rig.alice, server.id)
+    assert failed.status == "ERROR" and "rebuild failed on <host>" in failed.fault
+    assert failed.image_id == rebuilt.image_id
+    with pytest.raises(Conflict, match="only an ACTIVE or SHUTOFF server can be rebuilt"):
+        c.servers.rebuild(rig.alice, server.id, "tiny")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from stackling.allocation_errors import NoValidHost
 from stackling.conductor import Inventory, NodeJob, read_inventory
+from stackling.compute.image_fit import check_image_fits
 from stackling.compute.types import Flavor
 from stackling.context import Context
 from stackling.db import models as m
@@ -135,12 +136,8 @@ class ServerMoves:
             image = self._s._images.get(ctx, image_id)
         except NotFound:
             return {}
-        if flavor is not None and image.min_ram_mb > flavor.ram_mb:
-            raise ValidationError("flavor %s has %d MiB of RAM; image %s needs at least %d MiB (min_ram)"
-                                  % (flavor.name, flavor.ram_mb, image.name, image.min_ram_mb), field="flavor")
-        if flavor is not None and flavor.disk_gb and image.min_disk_gb > flavor.disk_gb:
-            raise ValidationError("flavor %s has a %d GiB root disk; image %s needs at least %d GiB (min_disk)"
-                                  % (flavor.name, flavor.disk_gb, image.name, image.min_disk_gb), field="flavor")
+        if flavor is not None:
+            check_image_fits(image, flavor.name, flavor.ram_mb, flavor.disk_gb, "flavor")
         return dict(image.properties)
 
     # --- the move ------------------------------------------------------------------------------------

@@ -39,10 +39,12 @@ from stackling.compute._base import PolicyService
 from stackling.compute.build_lock import LEASE_GRACE, Builder, BuildLock, builder_state
 from stackling.compute.console import MAX_CONSOLE_BYTES, checked_lines, last_lines
 from stackling.compute.flavors import FlavorService
+from stackling.compute.image_fit import check_image_fits
 from stackling.compute.keypairs import KeypairService
 from stackling.compute.metadata import checked_metadata, dump_metadata, load_metadata
 from stackling.compute.server_groups import ServerGroupService
 from stackling.compute.server_moves import ServerMoves
+from stackling.compute.server_rebuild import ServerRebuilds
 from stackling.conductor import Inventory, JobResult, JobRunner, NodeJob, ServerBuilder, read_inventory
 from stackling.config import ConductorConfig
 from stackling.context import Context
@@ -68,7 +70,6 @@ from stackling.scheduler.request import RequestSpec
 LOG = logging.getLogger(__name__)
 MAX_NAME = 255
 MAX_USER_DATA = 65535  # bytes, nova's limit
-GIB = 1 << 30
 DHCP_OWNER = "network:dhcp"
 COMPUTE_OWNER = "compute:"
 SUPPORTED_NETWORK_TYPES = ("vxlan", "local")
@@ -268,6 +269,7 @@ class ServerService(PolicyService):
         self._server_groups = server_groups
         self._networks = networks
         self._moves = ServerMoves(self)
+        self._rebuilds = ServerRebuilds(self)
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> Server | None:
@@ -501,17 +503,7 @@ class ServerService(PolicyService):
         image = self._images.get(ctx, request.image)
         if image.status != "active":
             raise ValidationError("image %s is %s, not active" % (image.name, image.status), field="image")
-        image_gb = -(-image.virtual_size_bytes // GIB)
-        if flavor.disk_gb:
-            if image.min_disk_gb > flavor.disk_gb:
-                raise ValidationError("flavor %s has a %d GiB root disk; image %s needs at least %d GiB (min_disk)"
-                                      % (flavor.name, flavor.disk_gb, image.name, image.min_disk_gb), field="flavor")
-            if image_gb > flavor.disk_gb:
-                raise ValidationError("flavor %s has a %d GiB root disk; image %s is %d GiB (virtual size)"
-                                      % (flavor.name, flavor.disk_gb, image.name, image_gb), field="flavor")
-        if image.min_ram_mb > flavor.ram_mb:
-            raise ValidationError("flavor %s has %d MiB of RAM; image %s needs at least %d MiB (min_ram)"
-                                  % (flavor.name, flavor.ram_mb, image.name, image.min_ram_mb), field="flavor")
+        check_image_fits(image, flavor.name, flavor.ram_mb, flavor.disk_gb, "flavor")
         group_id = None
         if request.server_group is not None:
             group = self._server_groups.find(ctx, request.server_group)
@@ -955,6 +947,10 @@ class ServerService(PolicyService):
     def migrate(self, ctx: Context, ref: str, host: str | None = None) -> Server:
         """Cold migration to ``host`` or to the scheduler's choice (cloud admins)."""
         return self._moves.migrate(ctx, ref, host)
+
+    def rebuild(self, ctx: Context, ref: str, image: str) -> Server:
+        """A fresh root disk from ``image`` (stackling.compute.server_rebuild); ERROR if it fails."""
+        return self._rebuilds.rebuild(ctx, ref, image)
 
     def recorder(self, server_id: str, action: str) -> _Recorder:
         """A runner of node jobs for the server whose outcomes go into its action record."""

@@ -15,15 +15,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from stackling.db.models.base import ID_LENGTH, NAME_LENGTH, Base
 
 # REBOOT and HARD_REBOOT while a reboot runs (migration 0009), RESIZE while a resize or a cold
-# migration moves the server (0011).
-STATUSES = ("BUILD", "ACTIVE", "SHUTOFF", "REBOOT", "HARD_REBOOT", "RESIZE", "ERROR", "DELETING")
+# migration moves the server and REBUILD while a rebuild runs (0011).
+STATUSES = ("BUILD", "ACTIVE", "SHUTOFF", "REBOOT", "HARD_REBOOT", "RESIZE", "REBUILD", "ERROR", "DELETING")
 
 
 class Server(Base):
     __tablename__ = "servers"
     __table_args__ = (
-        CheckConstraint("status IN ('BUILD', 'ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'ERROR', 'DELETING')",
-                        name="status"),
+        CheckConstraint("status IN ('BUILD', 'ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'REBUILD', "
+                        "'ERROR', 'DELETING')", name="status"),
         CheckConstraint("vcpus >= 1 AND ram_mb >= 1 AND disk_gb >= 0", name="sizes"),
     )
 

@@ -1,4 +1,4 @@
-"""Servers may be RESIZE while a resize or a cold migration moves them.
+"""Servers may be RESIZE while a resize or a cold migration moves them, REBUILD while a rebuild runs.
 
 Revision ID: 0011
 Revises: 0010
@@ -16,7 +16,8 @@ depends_on = None
 
 NAME = "ck_servers_status"
 BEFORE = "status IN ('BUILD', 'ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'ERROR', 'DELETING')"
-AFTER = "status IN ('BUILD', 'ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'ERROR', 'DELETING')"
+AFTER = ("status IN ('BUILD', 'ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'RESIZE', 'REBUILD', 'ERROR', "
+         "'DELETING')")
 
 
 def _replace_check(condition: str) -> None:
@@ -38,5 +39,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE servers SET status = 'ACTIVE' WHERE status = 'RESIZE'")
+    op.execute("UPDATE servers SET status = 'ACTIVE' WHERE status IN ('RESIZE', 'REBUILD')")
     _replace_check(BEFORE)
