@@ -19,6 +19,8 @@ description:
     sha256 is compared with the image's). Another file, or another O(disk_format), for an existing
     name fails naming the option, unless O(replace=true) uploads it as a new image (a new id) under
     that name and deletes the old one.
+  - With O(server), the image is a snapshot of that server's root disk (nova's C(createImage)); an
+    existing image of that name is kept (it is not taken again).
   - With O(url), the file is known only by O(checksum). Without O(checksum), an existing image of
     that name is taken as the same file and the URL is not fetched again.
   - O(name) matches the caller's project's own images; an id matches any image the caller may see.
@@ -45,6 +47,16 @@ options:
     description:
       - Path of the image file on the controller (where the module runs). Read by the module's process.
     type: path
+  server:
+    description:
+      - Name or id of a server of the caller's (an C(ACTIVE) or C(SHUTOFF) one) whose root disk becomes the
+        image, flattened into one qcow2 file on its compute host (a running guest is paused while it is
+        copied). Policy C(compute:create_image) as well as C(image:create_image).
+      - The image has C(image_type=snapshot), C(instance_uuid), C(base_image_ref) and the base image's
+        other properties, RV(image.min_disk) the server's root disk and RV(image.min_ram) the base image's;
+        O(properties), O(min_disk) and the other options are applied on top.
+      - O(disk_format) is V(qcow2) (the default here).
+    type: str
   url:
     description:
       - V(http), V(https) or V(file) URL the controller downloads the image from (redirects only to
@@ -178,6 +190,7 @@ ARGUMENT_SPEC = {
     "state": STATE_SPEC,
     "filename": {"type": "path"},
     "url": {"type": "str"},
+    "server": {"type": "str"},
     "disk_format": {"type": "str", "choices": ["qcow2", "raw"]},
     "checksum": {"type": "str"},
     "visibility": {"type": "str", "choices": ["private", "shared", "public"]},
@@ -200,6 +213,10 @@ def source_of(params):
         return {"field": "filename", "checksum": checksum, "size": size}
     if params["url"]:
         return {"field": "checksum" if expected else "url", "checksum": expected, "size": None}
+    if params["server"]:
+        if params["disk_format"] not in (None, "qcow2"):
+            raise InvalidInput("disk_format", "a server's snapshot is qcow2, not %s" % params["disk_format"])
+        return {"field": "server", "checksum": None, "size": None, "disk_format": "qcow2"}
     return None
 
 
@@ -231,11 +248,11 @@ def desired_fields(cloud, params, current):
 
 
 def new_image(cloud, params, source, disk_format=None):
-    disk_format = params["disk_format"] or disk_format
+    disk_format = params["disk_format"] or (source or {}).get("disk_format") or disk_format
     if disk_format is None:
         raise InvalidInput("disk_format", "required to upload a new image (qcow2 or raw)")
     if source is None:
-        raise InvalidInput("filename", "a new image needs its file: filename or url")
+        raise InvalidInput("filename", "a new image needs its file: filename, url or server")
     return {"id": None, "name": params["name"], "project_id": cloud.ctx.project_id, "visibility": "private",
             "status": None, "disk_format": disk_format, "size": source["size"], "virtual_size": None,
             "checksum": source["checksum"], "md5": None, "min_disk": 0, "min_ram": 0, "protected": False,
@@ -271,12 +288,14 @@ def planned(cloud, params, current):
     return Plan("replace", current, dict(new, **desired))
 
 
-def authorize(cloud, change):
+def authorize(cloud, params, change):
     owner = (change.before or {}).get("project_id") or cloud.ctx.project_id
     target = {"project_id": owner, "visibility": (change.before or change.after)["visibility"]}
     actions = {"create": ["create"], "replace": ["create", "delete"], "update": ["update"], "delete": ["delete"]}
     for action in actions[change.action]:
         cloud.authorize("image:%s_image" % action, target)
+    if change.action == "create" and params["server"]:
+        cloud.authorize("compute:create_image", {"project_id": owner})
     public_before = change.action == "update" and change.before["visibility"] == "public"
     if change.after is not None and change.after["visibility"] == "public" and not public_before:
         cloud.authorize("image:publicize_image", target)
@@ -288,7 +307,7 @@ def run(module, cloud):
     change = planned(cloud, params, image_view(found) if found else None)
     view = change.after
     if change.changed:
-        authorize(cloud, change)
+        authorize(cloud, params, change)
         if not module.check_mode:
             view = apply(cloud, params, change)
     return state_result(module, change, "image", view)
@@ -296,6 +315,8 @@ def run(module, cloud):
 
 def apply(cloud, params, change):
     images, after, before = cloud.controller.images, change.after, change.before
+    if change.action == "create" and params["server"]:
+        return snapshot(cloud, params, change)
     if change.action in ("create", "replace"):
         spec = ImageSpec(visibility=after["visibility"], properties=after["properties"], min_disk_gb=after["min_disk"],
                          min_ram_mb=after["min_ram"], protected=after["protected"], projects=after["projects"])
@@ -319,8 +340,17 @@ def apply(cloud, params, change):
     return image_view(updated)
 
 
+def snapshot(cloud, params, change):
+    """The server's snapshot as the image, then what the options ask on top of what it came with."""
+    made = image_view(cloud.controller.servers.snapshot(cloud.ctx, params["server"], params["name"]))
+    follow_up = planned(cloud, dict(params, server=None, filename=None, url=None), made)
+    if not follow_up.changed:
+        return made
+    return apply(cloud, dict(params, server=None), follow_up)
+
+
 def main():
-    module = cloud_module(ARGUMENT_SPEC, mutually_exclusive=[["filename", "url"]])
+    module = cloud_module(ARGUMENT_SPEC, mutually_exclusive=[["filename", "url", "server"]])
     run_cloud_module(module, run)
 
 

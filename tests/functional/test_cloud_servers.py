@@ -387,5 +387,18 @@ def test_a_failed_migration_leaves_the_server_running_and_the_module_resizes_and
     assert info_json["backing-filename"] == str(rig.cache / second.id) and info_json["virtual-size"] == 2 << 30
     assert ready_line(readies(console, 4))["ip"] == ip  # type: ignore[index]
     assert run_module("server", **dict(params, flavor=wide, image=second.id, rebuild=True))["changed"] is False
+
+    # a snapshot of the running guest (paused while its disk is copied) is an image a new server boots from
+    snap = run_module("image", **dict(login, name="resize-1-snap", server="resize-1"))
+    assert not snap["failed"] and snap["changed"], snap
+    assert snap["image"]["properties"]["image_type"] == "snapshot" and snap["image"]["min_disk"] == 2, snap
+    assert snap["image"]["properties"]["base_image_ref"] == second.id
+    assert domstate(server["id"]) == "running"
+    assert run_module("image", **dict(login, name="resize-1-snap", server="resize-1"))["changed"] is False
+    clone = run_module("server", **dict(login, name="clone-1", flavor=wide, image="resize-1-snap",
+                                        networks=[rig.network]))  # fmt: skip
+    assert not clone["failed"] and clone["server"]["status"] == "ACTIVE", clone
+    readies(rig.instances / ("%s-console.log" % clone["server"]["id"]), 1)
+    assert run_module("server", **dict(login, name="clone-1", state="absent"))["changed"]
     gone = run_module("server", **dict(login, name="resize-1", state="absent"))
     assert not gone["failed"] and gone["changed"], gone

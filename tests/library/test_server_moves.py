@@ -6,6 +6,7 @@ who may, and what a failed or refused move leaves (the server as it was)."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from stackling.db import models as m
 from stackling.errors import Conflict, NotFound, OverQuota, PolicyNotAuthorized, ValidationError
 from stackling.images.service import ImageSpec
-from tests.library.test_servers import Rig, boot, rig, usage  # noqa: F401  (rig: the fixture)
+from tests.library.test_servers import FakeRunner, Rig, boot, rig, usage  # noqa: F401  (rig: the fixture)
 
 
 def allocations(rig: Rig) -> dict[str, dict[str, dict[str, int]]]:
@@ -213,3 +214,49 @@ def test_rebuild_makes_the_root_disk_again_on_its_host_and_keeps_the_rest(rig: R
     assert failed.image_id == rebuilt.image_id
     with pytest.raises(Conflict, match="only an ACTIVE or SHUTOFF server can be rebuilt"):
         c.servers.rebuild(rig.alice, server.id, "tiny")
+
+
+def test_a_snapshot_becomes_an_image_of_the_callers_project_saying_where_it_came_from(
+    rig: Rig, tmp_path: Any,  # noqa: F811
+) -> None:
+    c = rig.cloud.c
+    server = boot(rig)
+    base = c.images.get(rig.alice, "tiny")
+    brought: list[str] = []
+
+    def run(job: Any) -> Any:  # the node's qemu-img copy and fetch, stood in for by a real qcow2 file
+        result = FakeRunner.run(rig.runner, job)
+        if job.playbook == "server_snapshot" and result.ok:
+            files = Path(job.extravars["server_files"])
+            files.mkdir(parents=True)
+            subprocess.run(["qemu-img", "create", "-f", "qcow2", str(files / "snapshot.qcow2"), "1G"], check=True,
+                           capture_output=True)  # fmt: skip
+            brought.append(str(files))
+        return result
+
+    rig.runner.run = run  # type: ignore[method-assign]
+    rig.runner.jobs.clear()
+    with pytest.raises(PolicyNotAuthorized, match="compute:create_image"):
+        c.servers.snapshot(rig.rita, server.id, "snap")
+    with pytest.raises(Conflict, match="image named 'tiny'"):
+        c.servers.snapshot(rig.alice, server.id, "tiny")
+    assert rig.runner.jobs == []
+
+    image = c.servers.snapshot(rig.alice, "web-1", "web-1-snap")
+    assert played(rig) == [("server_snapshot", "cn2")]
+    assert image.project_id == rig.a and image.status == "active" and image.disk_format == "qcow2"
+    assert image.virtual_size_bytes == 1 << 30 and image.min_disk_gb == 1
+    assert dict(image.properties) == {"image_type": "snapshot", "instance_uuid": server.id, "base_image_ref": base.id}
+    assert not Path(brought[0]).exists(), "the fetched copy is gone once stored"
+    assert c.servers.get(rig.alice, server.id).status == "ACTIVE"
+    booted = boot(rig, "from-snap", image="web-1-snap")  # a snapshot boots like any image
+    assert booted.status == "ACTIVE" and booted.image_id == image.id
+
+    rig.runner.failing = {"cn2"}
+    with pytest.raises(Conflict, match="could not be snapshotted"):
+        c.servers.snapshot(rig.alice, server.id, "never")
+    assert c.images.find(rig.alice, "never") is None
+    with pytest.raises(Conflict, match="is ERROR|only an ACTIVE or SHUTOFF"):
+        with rig.cloud.c.db.write() as session:
+            session.get(m.Server, server.id).status = "ERROR"  # type: ignore[union-attr]
+        c.servers.snapshot(rig.alice, server.id, "never")

@@ -45,6 +45,7 @@ from stackling.compute.metadata import checked_metadata, dump_metadata, load_met
 from stackling.compute.server_groups import ServerGroupService
 from stackling.compute.server_moves import ServerMoves
 from stackling.compute.server_rebuild import ServerRebuilds
+from stackling.compute.server_snapshot import ServerSnapshots
 from stackling.conductor import Inventory, JobResult, JobRunner, NodeJob, ServerBuilder, read_inventory
 from stackling.config import ConductorConfig
 from stackling.context import Context
@@ -52,6 +53,7 @@ from stackling.db import Database
 from stackling.db import models as m
 from stackling.errors import Conflict, ConfigError, NotFound, ValidationError
 from stackling.images import ImageService
+from stackling.images.types import Image
 from stackling.ipam import Ipam
 from stackling.networking.networks import NetworkService
 from stackling.networking.port_filter import port_security_absent
@@ -270,6 +272,7 @@ class ServerService(PolicyService):
         self._networks = networks
         self._moves = ServerMoves(self)
         self._rebuilds = ServerRebuilds(self)
+        self._snapshots = ServerSnapshots(self)
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> Server | None:
@@ -951,6 +954,11 @@ class ServerService(PolicyService):
     def rebuild(self, ctx: Context, ref: str, image: str) -> Server:
         """A fresh root disk from ``image`` (stackling.compute.server_rebuild); ERROR if it fails."""
         return self._rebuilds.rebuild(ctx, ref, image)
+
+    def snapshot(self, ctx: Context, ref: str, name: str) -> Image:
+        """The server's root disk as a new image ``name`` of the caller's project
+        (stackling.compute.server_snapshot)."""
+        return self._snapshots.snapshot(ctx, ref, name)
 
     def recorder(self, server_id: str, action: str) -> _Recorder:
         """A runner of node jobs for the server whose outcomes go into its action record."""
