@@ -111,7 +111,9 @@ options:
   security_groups:
     description:
       - Security groups (names or ids, of the caller's project) of the server's ports; none gives the
-        project's V(default) group. Fixed once the server exists (asking for others fails naming this option).
+        project's V(default) group.
+      - Other groups for an existing server replace its ports' groups (policy C(compute:update_server)); the
+        filters on its host are rewritten at once, the guest keeps running. Omitted, the groups stay.
       - Compute hosts enforce them with nftables before the guest starts (see M(stackling.cloud.security_group)).
     type: list
     elements: str
@@ -220,6 +222,13 @@ except ImportError:  # run_cloud_module() fails first, saying the library is mis
     ServerRequest = None
 
 RUN_STATUS = {"running": "ACTIVE", "stopped": "SHUTOFF"}
+# What an existing server's options change: the ServerService method -> (its policy, the view's key).
+CHANGES = {
+    "rebuild": ("compute:rebuild_server", "image_id"),
+    "resize": ("compute:resize_server", "flavor_id"),
+    "migrate": ("compute:migrate_server", "host"),
+    "set_security_groups": ("compute:update_server", "security_groups"),
+}
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},
     "state": {"type": "str", "choices": ["present", "running", "stopped", "rebooted", "absent"], "default": "present"},
@@ -252,18 +261,18 @@ def check_unchanged(cloud, params, current, options=("image",)):
                    if option == "image" else "resize it once it is ACTIVE")
             raise InvalidInput(option, "server %s has %s %s, not %s; %s"
                                % (current["name"], option, current[key], params[option], why))
-    if params["security_groups"]:
+    if params["security_groups"] and "security_groups" in options:
         groups = cloud.controller.networking.security_groups
         asked = sorted(set(groups.get(cloud.ctx, ref).name for ref in params["security_groups"]))
         if asked != sorted(current["security_groups"]):
-            raise InvalidInput("security_groups", "server %s is in %s, not %s; changing a server's groups is not "
-                               "supported yet" % (current["name"], ", ".join(current["security_groups"]) or "none",
-                                                  ", ".join(asked)))
+            raise InvalidInput("security_groups", "server %s is in %s, not %s; change its groups once it is ACTIVE"
+                               % (current["name"], ", ".join(current["security_groups"]) or "none", ", ".join(asked)))
 
 
 def planned_moves(cloud, params, current):
-    """The rebuild (a different O(image) with O(rebuild)), the resize (a different O(flavor)) and the
-    migration (a different O(host)) an existing server needs, in that order: [(action, value)]."""
+    """The rebuild (a different O(image) with O(rebuild)), the resize (a different O(flavor)), the
+    migration (a different O(host)) and the new security groups an existing server needs, in that
+    order: [(ServerService method, value)]."""
     moves = []
     if params["rebuild"] and params["image"] is not None:
         image = cloud.controller.images.find(cloud.ctx, params["image"])
@@ -279,6 +288,11 @@ def planned_moves(cloud, params, current):
             moves.append(("resize", found.id))
     if params["host"] is not None and params["host"] != current.get("host"):  # tenants see no host: refused below
         moves.append(("migrate", params["host"]))
+    if params["security_groups"]:
+        groups = cloud.controller.networking.security_groups
+        asked = sorted(set(groups.get(cloud.ctx, ref).name for ref in params["security_groups"]))
+        if asked != sorted(current["security_groups"]):
+            moves.append(("set_security_groups", asked))
     return moves
 
 
@@ -288,7 +302,7 @@ def with_moves(change, moves, current):
         return change
     after, keys = dict(change.after if change.changed else current), list(change.keys)
     for action, value in moves:
-        key = {"rebuild": "image_id", "resize": "flavor_id", "migrate": "host"}[action]
+        key = CHANGES[action][1]
         after[key] = value
         keys.append(key)
     return Plan(change.action if change.changed else moves[0][0], current, after, keys)
@@ -340,7 +354,7 @@ def run(module, cloud):
     elif current is not None and current["status"] == "BUILD":
         # a build whose builder died (a killed run, a rebooted controller): this run takes it over
         # and converges on what it left; while the builder lives the library refuses (Conflict)
-        check_unchanged(cloud, params, current, ("flavor", "image"))
+        check_unchanged(cloud, params, current, ("flavor", "image", "security_groups"))
         change = Plan("resume", current, dict(current, status=RUN_STATUS.get(params["state"], "ACTIVE")), ["status"])
     elif current is not None:
         check_unchanged(cloud, params, current, () if params["rebuild"] else ("image",))
@@ -359,7 +373,9 @@ def run(module, cloud):
     view = change.after
     if change.changed:
         target = {"project_id": (current or {}).get("project_id") or cloud.ctx.project_id}
-        cloud.authorize("compute:%s_server" % ("create" if change.action == "resume" else change.action), target)
+        rule = CHANGES[change.action][0] if change.action in CHANGES else "compute:%s_server" % (
+            "create" if change.action == "resume" else change.action)
+        cloud.authorize(rule, target)
         if change.action in ("create", "resume") and params["state"] == "stopped":
             cloud.authorize("compute:stop_server", target)
         if "metadata" in change.keys and change.action != "update":
@@ -367,7 +383,7 @@ def run(module, cloud):
         if change.action == "create" and params["host"] is not None:
             cloud.authorize("compute:migrate_server", target)
         for action, _value in moves:
-            cloud.authorize("compute:%s_server" % action, target)
+            cloud.authorize(CHANGES[action][0], target)
         if not module.check_mode:
             view = apply(cloud, params, change, moves)
     result = state_result(module, change, "server", view)
@@ -383,7 +399,7 @@ def apply(cloud, params, change, moves):
     view = apply_action(cloud, params, change) if change.action == "stop" else None
     for action, value in moves:
         view = server_view(getattr(servers, action)(cloud.ctx, server_id, value))
-    if change.action not in ("stop", "rebuild", "resize", "migrate"):
+    if change.action != "stop" and change.action not in CHANGES:
         view = apply_action(cloud, params, change)
     if view is not None and "metadata" in change.keys and change.action not in ("create", "resume"):
         view = server_view(cloud.controller.servers.set_metadata(cloud.ctx, view["id"], change.after["metadata"]))

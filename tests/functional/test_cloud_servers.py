@@ -186,6 +186,19 @@ def test_the_server_module_boots_waits_is_idempotent_stops_starts_and_deletes(se
     assert domstate(server["id"]) == "running"
     other = run_module("server", **dict(params, flavor="m1.nope"))
     assert other["failed"] and "flavor" in other["msg"], other
+    # other security groups: the port's table on the host is rewritten, the guest keeps running
+    from stackling.networking import RuleRequest
+    from stackling.networking.port_filter import table_name
+
+    groups = rig.controller.networking.security_groups
+    groups.create(rig.alice, "web")
+    groups.add_rule(rig.alice, "web", RuleRequest(protocol="tcp", port_range_min=8080))
+    table = ["ip", "netns", "exec", RIG_NETNS, "nft", "list", "table", "inet", table_name(server["ports"][0])]
+    assert "dport 8080" not in sh(*table).stdout
+    regrouped = run_module("server", **dict(params, security_groups=["web"]))
+    assert not regrouped["failed"] and regrouped["changed"] and regrouped["server"]["security_groups"] == ["web"]
+    assert "tcp dport 8080 accept" in sh(*table).stdout and domstate(server["id"]) == "running"
+    assert run_module("server", **dict(params, security_groups=["web"]))["changed"] is False
     info = run_module("server_info", config=str(rig.config), auth=rig.auth(), name="app-1")
     assert [s["id"] for s in info["servers"]] == [server["id"]]
     assert info["servers"][0]["addresses"] == server["addresses"]

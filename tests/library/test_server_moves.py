@@ -260,3 +260,38 @@ def test_a_snapshot_becomes_an_image_of_the_callers_project_saying_where_it_came
         with rig.cloud.c.db.write() as session:
             session.get(m.Server, server.id).status = "ERROR"  # type: ignore[union-attr]
         c.servers.snapshot(rig.alice, server.id, "never")
+
+
+def test_a_servers_groups_change_in_place_and_a_failed_filter_puts_them_back(rig: Rig) -> None:  # noqa: F811
+    from stackling.networking import RuleRequest
+
+    c, sg = rig.cloud.c, rig.cloud.c.networking.security_groups
+    sg.create(rig.alice, "web")
+    sg.add_rule(rig.alice, "web", RuleRequest(protocol="tcp", port_range_min=80))
+    db = boot(rig, "db-1")  # default group: its rules admit the default group's members
+    web = boot(rig, "web-1")
+    rig.runner.jobs.clear()
+    with pytest.raises(PolicyNotAuthorized, match="compute:update_server"):
+        c.servers.set_security_groups(rig.rita, web.id, ["web"])
+    with pytest.raises(NotFound, match="security group"):
+        c.servers.set_security_groups(rig.alice, web.id, ["nope"])
+    assert rig.runner.jobs == []
+
+    changed = c.servers.set_security_groups(rig.alice, web.id, ["web"])
+    assert changed.security_groups == ("web",) and changed.status == "ACTIVE"
+    own, *others = rig.runner.played("port_security")
+    assert own.host == "cn2" and [i["port_id"] for i in own.extravars["port_security"]] == [web.ports[0]]
+    rendered = [rule for item in own.extravars["port_security"] for table in item["tables"]
+                for chain in table["chains"] for rule in chain["rules"]]  # fmt: skip
+    assert "meta nfproto ipv4 meta l4proto tcp th dport 80 accept" in rendered, rendered
+    # db-1's filter admits default's members: web-1 left default, so db-1's filter is rewritten too
+    assert [i["port_id"] for job in others for i in job.extravars["port_security"]] == [db.ports[0]]
+    assert rig.runner.played("server_power") == [], "the guest keeps running"
+    rig.runner.jobs.clear()
+    assert c.servers.set_security_groups(rig.alice, web.id, ["web"]).security_groups == ("web",)
+    assert rig.runner.jobs == [], "the same groups: nothing to do"
+
+    rig.runner.failing = {"cn2"}
+    with pytest.raises(Conflict, match="groups are as they were"):
+        c.servers.set_security_groups(rig.alice, web.id, ["default", "web"])
+    assert c.servers.get(rig.alice, web.id).security_groups == ("web",)

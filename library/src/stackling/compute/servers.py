@@ -43,6 +43,7 @@ from stackling.compute.image_fit import check_image_fits
 from stackling.compute.keypairs import KeypairService
 from stackling.compute.metadata import checked_metadata, dump_metadata, load_metadata
 from stackling.compute.server_groups import ServerGroupService
+from stackling.compute.server_groups_change import ServerGroupsChange
 from stackling.compute.server_moves import ServerMoves
 from stackling.compute.server_rebuild import ServerRebuilds
 from stackling.compute.server_snapshot import ServerSnapshots
@@ -273,6 +274,7 @@ class ServerService(PolicyService):
         self._moves = ServerMoves(self)
         self._rebuilds = ServerRebuilds(self)
         self._snapshots = ServerSnapshots(self)
+        self._groups_change = ServerGroupsChange(self)
 
     # --- reading -------------------------------------------------------------------------------------
     def find(self, ctx: Context, ref: str) -> Server | None:
@@ -959,6 +961,11 @@ class ServerService(PolicyService):
         """The server's root disk as a new image ``name`` of the caller's project
         (stackling.compute.server_snapshot)."""
         return self._snapshots.snapshot(ctx, ref, name)
+
+    def set_security_groups(self, ctx: Context, ref: str, groups: Sequence[str]) -> Server:
+        """Every port of the server in exactly ``groups`` (none: ``default``), filters rewritten at
+        once (stackling.compute.server_groups_change)."""
+        return self._groups_change.set_security_groups(ctx, ref, groups)
 
     def recorder(self, server_id: str, action: str) -> _Recorder:
         """A runner of node jobs for the server whose outcomes go into its action record."""
