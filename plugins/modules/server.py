@@ -217,9 +217,10 @@ from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state impor
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
 
 try:
-    from stackling.compute.servers import ServerRequest
+    from stackling.compute.servers import REBOOTING, ServerRequest, may_reboot
 except ImportError:  # run_cloud_module() fails first, saying the library is missing
-    ServerRequest = None
+    ServerRequest = may_reboot = None
+    REBOOTING = ()
 
 RUN_STATUS = {"running": "ACTIVE", "stopped": "SHUTOFF"}
 # What an existing server's options change: the ServerService method -> (its policy, the view's key).
@@ -312,10 +313,9 @@ def run_state_change(params, current):
     """What O(state) asks of an existing server's run state: start, stop, reboot (always) or nothing."""
     state, status = params["state"], current["status"]
     if state == "rebooted":
-        rebooting = ("REBOOT", "HARD_REBOOT")
-        if status not in ("ACTIVE", "SHUTOFF") + (rebooting if params["reboot_type"] == "hard" else ()):
+        if not may_reboot(status, params["reboot_type"] == "hard"):
             raise InvalidInput("state", "server %s is %s (%s); it cannot be rebooted%s" % (
-                current["name"], status, current["fault"], "; a hard reboot can" if status in rebooting else ""))
+                current["name"], status, current["fault"], "; a hard reboot can" if status in REBOOTING else ""))
         return Plan("reboot", current, dict(current, status="ACTIVE"), ["status"] if status != "ACTIVE" else [])
     wanted = RUN_STATUS.get(state)
     if not wanted or status == wanted:

@@ -79,6 +79,13 @@ SUPPORTED_NETWORK_TYPES = ("vxlan", "local")
 # Node playbooks on a network's shared plumbing: its bridge on a host, its DHCP namespace, veth and dnsmasq.
 NETWORK_PLAYBOOKS = ("network_host", "dhcp_network")
 _HOSTNAME_BAD = re.compile(r"[^a-z0-9-]+")
+REBOOTING = ("REBOOT", "HARD_REBOOT")
+
+
+def may_reboot(status: str, hard: bool) -> bool:
+    """Whether a server in ``status`` can be rebooted: ACTIVE or SHUTOFF, and for a hard reboot also
+    one that is rebooting (nova's way out of a reboot that hangs). The server module asks this too."""
+    return status in ("ACTIVE", "SHUTOFF") + (REBOOTING if hard else ())
 
 
 @dataclass(frozen=True)
@@ -919,9 +926,8 @@ class ServerService(PolicyService):
         during = "HARD_REBOOT" if hard else "REBOOT"
         with self._db.write() as session:
             row = self._permitted_row(ctx, session, ref, "compute:reboot_server")
-            allowed = ("ACTIVE", "SHUTOFF") + (("REBOOT", "HARD_REBOOT") if hard else ())
-            if row.status not in allowed or row.host is None:
-                hint = "; a hard reboot can" if row.status in ("REBOOT", "HARD_REBOOT") else ""
+            if not may_reboot(row.status, hard) or row.host is None:
+                hint = "; a hard reboot can" if row.status in REBOOTING else ""
                 raise Conflict("server %s is %s: it cannot be rebooted%s" % (row.name, row.status, hint))
             server_id, host, before = row.id, row.host, row.status
             row.status, row.updated_at = during, self._clock()
