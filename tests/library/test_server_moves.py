@@ -295,3 +295,28 @@ def test_a_servers_groups_change_in_place_and_a_failed_filter_puts_them_back(rig
     with pytest.raises(Conflict, match="groups are as they were"):
         c.servers.set_security_groups(rig.alice, web.id, ["default", "web"])
     assert c.servers.get(rig.alice, web.id).security_groups == ("web",)
+
+
+def test_a_move_failing_on_the_chosen_host_goes_on_to_the_next_one(rig: Rig, small: str) -> None:  # noqa: F811
+    c = rig.cloud.c
+    server = boot(rig)  # on cn2, where the resize's scheduler prefers to stay
+    real_run = rig.runner.run
+
+    def boot_fails_on_cn2(job: Any) -> Any:  # the guest cannot start on cn2 at the new size
+        if job.playbook == "server_boot" and job.host == "cn2" and job.extravars["server"]["vcpus"] == 2:
+            rig.runner.jobs.append(job)
+            return FakeRunner(failing={"cn2"}).run(job)
+        return real_run(job)
+
+    rig.runner.run = boot_fails_on_cn2  # type: ignore[method-assign]
+    rig.runner.jobs.clear()
+    resized = c.servers.resize(rig.alice, server.id, small)
+    assert resized.status == "ACTIVE" and c.servers.get(rig.cloud.admin, server.id).host == "cn1"
+    steps = played(rig)
+    assert steps[:2] == [("server_power", "cn2"), ("server_boot", "cn2")]  # the first attempt, in place
+    assert ("server_files_fetch", "cn2") in steps and ("server_boot", "cn1") in steps
+    assert steps.index(("server_files_fetch", "cn2")) > 1, "the disk is fetched once another host is tried"
+    assert allocations(rig) == {server.id: {"cn1": {"VCPU": 2, "MEMORY_MB": 512, "DISK_GB": 2}}}
+    assert usage(rig) == {"instances": 1, "cores": 2, "ram_mb": 512, "ports": 1}
+    records = [(a.step, a.message) for a in c.servers.actions(rig.cloud.admin, server.id) if a.step == "schedule"]
+    assert records[-1] == ("schedule", "rescheduled after cn2 failed")

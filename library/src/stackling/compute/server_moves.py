@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stackling.allocation_errors import NoValidHost
-from stackling.conductor import Inventory, NodeJob, read_inventory
+from stackling.conductor import Inventory, JobRunner, NodeJob, read_inventory
 from stackling.compute.image_fit import check_image_fits
 from stackling.compute.types import Flavor
 from stackling.context import Context
@@ -37,6 +38,7 @@ from stackling.errors import Conflict, NotFound, ValidationError
 from stackling.networking.port_filter import port_security_absent
 from stackling.networking.nodes import fdb_refresh, server_hosts
 from stackling.placement.types import ConsumerRef
+from stackling.scheduler.manager import Placed
 from stackling.scheduler.request import RequestSpec
 
 if TYPE_CHECKING:
@@ -146,18 +148,36 @@ class ServerMoves:
         inventory = read_inventory(s.conductor.inventory)  # the conductor's settings are checked first
         move = self._begin(ctx, server_id, action, new)
         try:
-            target = self._claim(ctx, move, spec.resolved(group_id=self._group_of(server_id)))
+            placed = self._claim(ctx, move, spec.resolved(group_id=self._group_of(server_id)))
             network_host = s._network_host(inventory) if self._has_ports(server_id) else ""
         except BaseException as exc:
             self._end(move, None, "%s: %s" % (type(exc).__name__, exc))
             raise
+        target, tried = placed.host.name, []
+        files = s.conductor.work_dir / "moves" / server_id
+        recorder = s.recorder(server_id, action)
         try:
-            failure = self._node_work(move, target, network_host, inventory)
+            failure = self._run(recorder, [s._job("server_power", move.source, server={"uuid": server_id},
+                                                  power_state="shutdown")])  # fmt: skip
+            while failure is None:
+                failure = self._bring_up(move, target, network_host, inventory, files, recorder)
+                if failure is None:
+                    break
+                tried.append(target)
+                self._clean_target(move, target, network_host)
+                moved = self._alternate(move, placed)  # nova's reschedule: the next host of the selection
+                if moved is None:
+                    break
+                placed, target, failure = moved, moved.host.name, None
         except BaseException as exc:
-            self._undo(move, target, network_host, "%s: %s" % (type(exc).__name__, exc))
+            if target not in tried:
+                self._clean_target(move, target, network_host)
+            self._restore(move, "%s: %s" % (type(exc).__name__, exc), tried + [target])
             raise
+        finally:
+            shutil.rmtree(files, ignore_errors=True)
         if failure is not None:
-            shown = self._undo(move, target, network_host, failure)
+            shown = self._restore(move, failure, tried)
             raise Conflict("server %s could not be %s, it is back as it was: %s"
                            % (move.name, _done(move.action), shown))  # fmt: skip
         self._finish(move, target, network_host)
@@ -194,7 +214,7 @@ class ServerMoves:
         with self._s._db.read() as session:
             return bool(self._s._ports(session, server_id))
 
-    def _claim(self, ctx: Context, move: _Move, spec: RequestSpec) -> str:
+    def _claim(self, ctx: Context, move: _Move, spec: RequestSpec) -> Placed:
         """The new size claimed for the migration consumer on the host the scheduler picks (the
         group's policy checked by the filters against its other members); Conflict with the
         scheduler's reasons (host names hidden from tenants) when none fits."""
@@ -215,36 +235,51 @@ class ServerMoves:
             raise Conflict("server %s cannot be %s: %s" % (move.name, _done(move.action), why)) from exc
         with s._db.write() as session:
             s._record(session, move.server_id, move.action, placed.host.name, "schedule", "ok", "")
-        return placed.host.name
+        return placed
 
-    def _node_work(self, move: _Move, target: str, network_host: str, inventory: Inventory) -> str | None:
-        """The guest shut down on the source and brought up on the target; the failed step's
-        message, or None."""
+    def _alternate(self, move: _Move, placed: Placed) -> Placed | None:
+        """The migration's claim moved to the next host of the selection that takes it, or None."""
         s = self._s
-        recorder = s.recorder(move.server_id, move.action)
-        files = s.conductor.work_dir / "moves" / move.server_id
-        server = {"uuid": move.server_id}
-        jobs = [s._job("server_power", move.source, server=server, power_state="shutdown")]
-        if target != move.source:
-            jobs.append(s._job("server_files_fetch", move.source, server=server, server_files=str(files)))
+        try:
+            moved = s._scheduler.reschedule(s._db, move.migration_id, placed.selection, failed=placed.host)
+        except NoValidHost:
+            return None
+        with s._db.write() as session:
+            s._record(session, move.server_id, move.action, moved.host.name, "schedule", "ok",
+                      "rescheduled after %s failed" % placed.host.name)  # fmt: skip
+        return moved
+
+    @staticmethod
+    def _run(recorder: JobRunner, jobs: list[NodeJob]) -> str | None:
+        """The jobs in order, until one fails: its message, or None."""
+        for job in jobs:
+            result = recorder.run(job)
+            if not result.ok:
+                return "%s on %s: %s" % (job.playbook, job.host, result.failure)
+        return None
+
+    def _bring_up(self, move: _Move, target: str, network_host: str, inventory: Inventory, files: Path,
+                  recorder: JobRunner) -> str | None:  # fmt: skip
+        """The shut-down guest brought up on ``target`` at its new size: on another host its disk and
+        drive fetched (once for all attempts), the network plumbing and port filters there, then
+        server_boot.yml. The failed step's message, or None."""
+        s = self._s
+        jobs: list[NodeJob] = []
+        elsewhere = target != move.source
+        if elsewhere and not (files / "disk.qcow2").exists():
+            jobs.append(s._job("server_files_fetch", move.source, server={"uuid": move.server_id},
+                               server_files=str(files)))  # fmt: skip
         with s._db.read() as session:
             row = s._row(session, move.server_id)
-            networks = s.networks_of(session, move.server_id)
-            if target != move.source:
+            if elsewhere:
+                networks = s.networks_of(session, move.server_id)
                 jobs += s.plumbing_jobs(session, move.server_id, target, network_host, networks, inventory)
-            extra = {"power_state": "running" if move.was == "ACTIVE" else "shutdown"}
-            if target != move.source:
+            extra: dict[str, Any] = {"power_state": "running" if move.was == "ACTIVE" else "shutdown"}
+            if elsewhere:
                 extra["server_files"] = str(files)
             sizes = (move.new.vcpus, move.new.ram_mb, move.new.disk_gb)
             jobs.append(s.boot_job(session, row, target, move.image_id, sizes=sizes, **extra))
-        try:
-            for job in jobs:
-                result = recorder.run(job)
-                if not result.ok:
-                    return "%s on %s: %s" % (job.playbook, job.host, result.failure)
-            return None
-        finally:
-            shutil.rmtree(files, ignore_errors=True)
+        return self._run(recorder, jobs)
 
     def _finish(self, move: _Move, target: str, network_host: str) -> None:
         """The server takes the new claim, size and host; the source (when it is another host) loses
@@ -287,25 +322,35 @@ class ServerMoves:
         consumer = ConsumerRef(move.server_id, row.project_id, row.user_id)
         placement.claim(session, consumer, claimed, consumer_generation=generation)
 
-    def _undo(self, move: _Move, target: str, network_host: str, failure: str) -> str:
-        """After a failed step: the target cleaned (another host), the claim and the added quota
-        given back, the server started again on its source (if it ran) and as it was. ``failure``
-        with the host names hidden."""
+    def _clean_target(self, move: _Move, target: str, network_host: str) -> None:
+        """What an attempt left on another host than the source: the domain and files, the port
+        tables, the networks nothing else there uses (quietly: the move's outcome is already known)."""
         s = self._s
-        recorder = s.recorder(move.server_id, "cleanup")
-        jobs: list[NodeJob] = []
+        if target == move.source:
+            return
         with s._db.write() as session:
-            if target != move.source:
-                ports = [p.id for p in s._ports(session, move.server_id)]
-                networks = [n.id for n in s.networks_of(session, move.server_id)]
-                jobs.append(s._job("server_delete", target, server={"uuid": move.server_id}))
-                jobs += s._port_tables_gone([target], ports)
-                jobs += s._network_refresh(session, networks, [target], network_host, refresh_dhcp=False)
-            if move.was == "ACTIVE":  # its source domain (shut down, or never touched) runs again
-                jobs.append(s._job("server_power", move.source, server={"uuid": move.server_id},
-                                   power_state="running"))  # fmt: skip
-        s._run_quietly(recorder, jobs)
-        self._end(move, target, failure)
+            ports = [p.id for p in s._ports(session, move.server_id)]
+            networks = [n.id for n in s.networks_of(session, move.server_id)]
+            jobs = [s._job("server_delete", target, server={"uuid": move.server_id})]
+            jobs += s._port_tables_gone([target], ports)
+            jobs += s._network_refresh(session, networks, [target], network_host, refresh_dhcp=False)
+        s._run_quietly(s.recorder(move.server_id, "cleanup"), jobs)
+
+    def _restore(self, move: _Move, failure: str, tried: list[str]) -> str:
+        """After the move failed: the server as it was on its source (its old size written back
+        there if an attempt ran on it, started again if it ran), the claim and the added quota given
+        back. ``failure`` with the host names hidden."""
+        s = self._s
+        power = "running" if move.was == "ACTIVE" else "shutdown"
+        with s._db.read() as session:
+            row = s._row(session, move.server_id)
+            if move.source in tried:  # a same-host attempt may have redefined the domain: the old size again
+                old = (move.old.vcpus, move.old.ram_mb, 0)  # 0: the disk as it is (a grown one never shrinks)
+                job = s.boot_job(session, row, move.source, move.image_id, sizes=old, power_state=power)
+            else:
+                job = s._job("server_power", move.source, server={"uuid": move.server_id}, power_state=power)
+        s._run_quietly(s.recorder(move.server_id, "cleanup"), [job])
+        self._end(move, tried[-1] if tried else None, failure)
         with s._db.read() as session:
             return s._without_hosts(session, move.server_id, failure)
 
