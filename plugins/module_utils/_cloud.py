@@ -120,8 +120,9 @@ def cloud_module(argument_spec, **kwargs):
     )
 
 
-def run_cloud_module(module, run):
-    """Exit with ``run(module, cloud)``'s result; every failure goes through fail_from_exception."""
+def run_cloud_module(module, run, import_error=None):
+    """Exit with ``run(module, cloud)``'s result; every failure goes through fail_from_exception.
+    ``import_error``: the module's own failed import from the library (None: it had none)."""
     if not HAS_STACKLING:
         module.fail_json(
             msg=missing_required_lib(
@@ -129,6 +130,10 @@ def run_cloud_module(module, run):
                 reason="to reach the controller's database: run this module on the controller host with "
                 "ansible_python_interpreter set to the Python of the venv where stackling is installed"),
             exception=STACKLING_IMPORT_ERROR)
+    if import_error is not None:
+        module.fail_json(msg="the stackling library on this host is not the one of this stackling.cloud collection "
+                         "(%s): install the library built with the collection (playbooks/build_wheelhouse.yml, "
+                         "then the controller role)" % import_error)
     forward_library_log(module)
     try:
         result = _run(module, run)

@@ -216,11 +216,13 @@ from ansible_collections.stackling.cloud.plugins.module_utils._cloud_servers imp
 from ansible_collections.stackling.cloud.plugins.module_utils._cloud_state import Plan, plan, state_result
 from ansible_collections.stackling.cloud.plugins.module_utils._errors import InvalidInput, StacklingError
 
+IMPORT_ERROR = None
 try:
     from stackling.compute.servers import REBOOTING, ServerRequest, may_reboot
-except ImportError:  # run_cloud_module() fails first, saying the library is missing
+except ImportError as exc:  # run_cloud_module() fails first, saying the library is missing or another version
     ServerRequest = may_reboot = None
     REBOOTING = ()
+    IMPORT_ERROR = str(exc)
 
 RUN_STATUS = {"running": "ACTIVE", "stopped": "SHUTOFF"}
 # What an existing server's options change: the ServerService method -> (its policy, the view's key).
@@ -437,7 +439,7 @@ def apply_action(cloud, params, change):
 
 def main():
     module = cloud_module(ARGUMENT_SPEC)
-    run_cloud_module(module, run)
+    run_cloud_module(module, run, IMPORT_ERROR)
 
 
 if __name__ == "__main__":
