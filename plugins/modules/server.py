@@ -96,6 +96,15 @@ options:
     type: list
     elements: str
     default: []
+  ports:
+    description:
+      - Ports of the caller's project (names or ids) that no server or router uses, attached after the
+        O(networks) ports (nova's C(port-id) NICs). The server keeps each port's addresses and groups (a
+        port in no group gets O(security_groups)); deleting the server unbinds them, it does not delete them.
+      - Used when the server is booted only.
+    type: list
+    elements: str
+    default: []
   key_name:
     description:
       - Name of one of the caller's keypairs, put on the config drive.
@@ -239,6 +248,7 @@ ARGUMENT_SPEC = {
     "flavor": {"type": "str"},
     "image": {"type": "str"},
     "networks": {"type": "list", "elements": "str", "default": []},
+    "ports": {"type": "list", "elements": "str", "default": []},
     "key_name": {"type": "str", "no_log": False},
     "user_data": {"type": "str", "no_log": True},
     "server_group": {"type": "str"},
@@ -422,7 +432,7 @@ def apply_action(cloud, params, change):
     before = change.before or {}
     request = ServerRequest(
         params["name"], flavor=params["flavor"] or before.get("flavor_id"), image=params["image"] or before.get("image_id"),
-        networks=tuple(params["networks"]),
+        networks=tuple(params["networks"]), ports=tuple(params["ports"]),
         key_name=params["key_name"], user_data=params["user_data"], server_group=params["server_group"],
         availability_zone=params["availability_zone"], timeout=params["timeout"],
         security_groups=tuple(params["security_groups"]), unique_name=True, metadata=wanted_metadata(params),

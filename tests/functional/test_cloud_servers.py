@@ -270,12 +270,14 @@ def readies(console: Path, count: int, timeout: float = BOOT_TIMEOUT) -> str:
 def test_the_server_module_reboots_soft_and_hard_and_the_tenant_reads_the_console(server_rig: ServerRig) -> None:
     rig, c = server_rig, server_rig.controller
     login: dict[str, Any] = {"config": str(rig.config), "auth": rig.auth()}
+    # booted on a port the tenant made first (nova's port-id NIC): the guest's DHCP lease is that port's address
+    port = c.networking.ports.create(rig.alice, rig.network, name="reboot-port")
     params: dict[str, Any] = dict(login, name="reboot-1", flavor=TEST_PREFIX + "tiny", image=TEST_PREFIX + "tiny",
-                                  networks=[rig.network])  # fmt: skip
+                                  ports=["reboot-port"])  # fmt: skip
     server = run_module("server", **params)["server"]
-    assert server["status"] == "ACTIVE", server
+    assert server["status"] == "ACTIVE" and server["ports"] == [port.id], server
     console = rig.instances / ("%s-console.log" % server["id"])
-    readies(console, 1)
+    assert ready_line(readies(console, 1))["ip"] == port.fixed_ips[0].ip_address + "/24"  # type: ignore[index]
 
     def reboots() -> list[tuple[str, str, str]]:
         return [(a.step, a.status, a.message) for a in c.servers.actions(rig.alice, server["id"]) if a.action == "reboot"]
@@ -319,6 +321,9 @@ def test_the_server_module_reboots_soft_and_hard_and_the_tenant_reads_the_consol
 
     gone = run_module("server", **dict(login, name="reboot-1", state="absent"))
     assert not gone["failed"] and gone["changed"], gone
+    kept = c.networking.ports.get(rig.alice, port.id)  # the tenant's port outlives its server, unbound
+    assert kept.device_id == "" and kept.fixed_ips == port.fixed_ips
+    c.networking.ports.delete(rig.alice, port.id)
 
 
 def dominfo(server_id: str) -> dict[str, str]:

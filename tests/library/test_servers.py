@@ -414,3 +414,31 @@ def test_ports_get_the_named_groups_and_rule_changes_reach_every_host_concerned(
     played = rig.runner.played("port_security")
     assert [item["state"] for item in played[0].extravars["port_security"]] == ["absent"]
     assert [item["port_id"] for job in played[1:] for item in job.extravars["port_security"]] == [web2.ports[0]]
+
+
+def test_a_server_on_the_tenants_own_port_keeps_the_port_when_it_goes(rig: Rig) -> None:
+    c = rig.cloud.c
+    port = c.networking.ports.create(rig.alice, "private", name="fixed-web")
+    address = port.fixed_ips[0].ip_address
+    assert usage(rig)["ports"] == 1  # the port counts once, when made
+    c.images.create(rig.bob, "tiny", disk_format="qcow2", filename=c.images.file_path(rig.alice, "tiny"))
+    with pytest.raises(NotFound, match="port"):
+        boot(rig, "x", who=rig.bob, networks=[], ports=[port.id])  # another project's port
+    server = boot(rig, "web-1", networks=[], ports=["fixed-web"])
+    assert server.status == "ACTIVE" and server.ports == (port.id,) and server.addresses == {"private": (address,)}
+    assert usage(rig) == {"instances": 1, "cores": 1, "ram_mb": 256, "ports": 1}
+    assert c.servers.get(rig.alice, server.id).security_groups == ("default",)  # it had none: the server's
+    dhcp = rig.runner.played("dhcp_network")[-1].extravars["dhcp"]
+    assert [r["ip"] for r in dhcp["reservations"]] == [address]
+    with pytest.raises(Conflict, match="in use"):
+        boot(rig, "web-2", networks=[], ports=[port.id])
+
+    c.servers.delete(rig.alice, server.id)
+    kept = c.networking.ports.get(rig.alice, port.id)
+    assert (kept.device_id, kept.device_owner) == ("", "") and kept.fixed_ips[0].ip_address == address
+    assert usage(rig) == {"instances": 0, "cores": 0, "ram_mb": 0, "ports": 1}
+    rig.runner.failing = {"cn1", "cn2"}  # a failed build gives the port back unbound too
+    failed = boot(rig, "web-3", networks=[], ports=[port.id])
+    assert failed.status == "ERROR"
+    assert c.networking.ports.get(rig.alice, port.id).device_id == ""
+    c.networking.ports.delete(rig.alice, port.id)

@@ -106,6 +106,7 @@ class ServerRequest:
     security_groups: Sequence[str] = ()  # of the caller's project, ids or names; none: its default group
     metadata: Mapping[str, str] | None = None  # nova's instance metadata (string keys and values)
     host: str | None = None  # the compute host to build on, no other (compute:migrate_server: cloud admins)
+    ports: Sequence[str] = ()  # unbound ports of the caller's project (ids or names): kept when the server goes
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,12 @@ class _Resolved:
     public_keys: list[str] = field(default_factory=list)
     group_id: str | None = None
     security_group_ids: list[str] = field(default_factory=list)
+    bound_ports: list[tuple[str, _Net]] = field(default_factory=list)  # the request's own ports
+
+    @property
+    def all_networks(self) -> list[_Net]:
+        """The networks of the new ports and of the request's ports, once each."""
+        return list({net.id: net for net in [*self.networks, *(net for _port, net in self.bound_ports)]}.values())
 
 
 def hostname_of(name: str) -> str:
@@ -544,9 +551,32 @@ class ServerService(PolicyService):
                     raise ValidationError("network %s has no IPv4 subnet: add one before booting servers on it"
                                           % ref, field="networks")
                 resolved.networks.append(_Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
-        if self._security_groups is not None and resolved.networks:
+            for ref in dict.fromkeys(request.ports):
+                resolved.bound_ports.append(self._bindable_port(ctx, session, ref))
+        if self._security_groups is not None and resolved.all_networks:
             resolved.security_group_ids = self._security_groups.resolve(ctx, request.security_groups)
         return resolved
+
+    def _bindable_port(self, ctx: Context, session: Session, ref: str) -> tuple[str, _Net]:
+        """A port of the caller's project (id or name) that no device uses, on a network servers
+        attach to, with its network."""
+        port = session.get(m.Port, ref)
+        if port is None:
+            named = session.scalars(select(m.Port).where(m.Port.name == ref, m.Port.project_id == ctx.project_id)).all()
+            if len(named) > 1:
+                raise Conflict("several ports are named %r; use the id" % ref)
+            port = named[0] if named else None
+        if port is None or port.project_id != ctx.project_id:
+            raise NotFound("port", ref)
+        if port.device_id or port.device_owner:
+            raise Conflict("port %s is in use (%s %s): give a port no server or router uses"
+                           % (ref, port.device_owner or "device", port.device_id))  # fmt: skip
+        network = session.get(m.Network, port.network_id)
+        if network is None or network.network_type not in SUPPORTED_NETWORK_TYPES:
+            raise ValidationError("port %s is on a network servers do not attach to" % ref, field="ports")
+        if not any(":" not in ip.ip_address for ip in self._ipam.get_port(session, port.id).fixed_ips):
+            raise ValidationError("port %s has no IPv4 address: servers get theirs by DHCP" % ref, field="ports")
+        return port.id, _Net(network.id, network.name, network.segmentation_id or 0, network.mtu)
 
     def _all_hosts_but(self, ctx: Context, host: str | None) -> frozenset[str]:
         """The scheduler's ``ignore_hosts`` that leave only ``host`` (nova's requested destination:
@@ -587,6 +617,14 @@ class ServerService(PolicyService):
                     port = self._ipam.create_port(session, net.id, ctx.project_id, device_id=row.id,
                                                   device_owner=COMPUTE_OWNER + zone)  # fmt: skip
                     SecurityGroupService.bind(session, port.id, resolved.security_group_ids)
+                for port_id, net in resolved.bound_ports:  # the tenant's own ports, counted when made
+                    self._ensure_dhcp_port(session, net.id)
+                    own = session.get(m.Port, port_id, with_for_update=True, populate_existing=True)
+                    if own is None or own.device_id or own.device_owner:
+                        raise Conflict("port %s was taken by another device meanwhile" % port_id)
+                    own.device_id, own.device_owner, own.preserve_on_delete = row.id, COMPUTE_OWNER + zone, True
+                    if not groups_of(session, [port_id]):  # a port without groups takes the server's
+                        SecurityGroupService.bind(session, port_id, resolved.security_group_ids)
                 self._record(session, row.id, "create", None, "request", "ok", "")
             LOG.info("server %s (%s) in project %s: BUILD", row.id, request.name, ctx.project_id)
             return row.id
@@ -605,7 +643,7 @@ class ServerService(PolicyService):
         """Schedule (unless ``host``: a resumed build keeps the host it holds, with no alternates)
         and build."""
         inventory = read_inventory(self.conductor.inventory)
-        network_host = self._network_host(inventory) if resolved.networks else ""
+        network_host = self._network_host(inventory) if resolved.all_networks else ""
         current: builtins.list[Placed] = []
         if host is None:
             with self._db.read() as session:
@@ -620,7 +658,7 @@ class ServerService(PolicyService):
             host = placed.host.name
             self._set_host(server_id, host, "scheduled")
         recorder = _Recorder(self, server_id, "create")
-        networks = list({net.id: net for net in resolved.networks}.values())
+        networks = resolved.all_networks
 
         deadline = None if request.timeout is None else time.monotonic() + request.timeout
 
@@ -866,10 +904,14 @@ class ServerService(PolicyService):
         """Allocations, group membership, ports and the ports' quota of ``row`` given back."""
         self._placement.delete_allocations(session, row.id)
         self._group_engine.remove_member(session, row.id)
-        ports = self._ports(session, row.id)
-        for port in ports:
-            self._ipam.delete_port(session, port.id)
-        self._quotas.release(session, row.project_id, ports=len(ports))
+        made = 0
+        for port in self._ports(session, row.id):
+            if port.preserve_on_delete:  # the tenant's own port: unbound, with its addresses and groups
+                port.device_id, port.device_owner, port.preserve_on_delete = "", "", False
+            else:
+                self._ipam.delete_port(session, port.id)
+                made += 1
+        self._quotas.release(session, row.project_id, ports=made)
 
     # --- run state -----------------------------------------------------------------------------------
     def start(self, ctx: Context, ref: str) -> Server:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stackling.db.models.base import ID_LENGTH, NAME_LENGTH, Base
@@ -93,6 +93,8 @@ class Port(Base):
     mac_address: Mapped[str] = mapped_column(String(MAC_LENGTH), unique=True)
     device_id: Mapped[str] = mapped_column(String(ID_LENGTH), default="")
     device_owner: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    # a port the tenant made before booting a server on it: unbound, not deleted, with the server (0012)
+    preserve_on_delete: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
