@@ -320,3 +320,27 @@ def test_a_move_failing_on_the_chosen_host_goes_on_to_the_next_one(rig: Rig, sma
     assert usage(rig) == {"instances": 1, "cores": 2, "ram_mb": 512, "ports": 1}
     records = [(a.step, a.message) for a in c.servers.actions(rig.cloud.admin, server.id) if a.step == "schedule"]
     assert records[-1] == ("schedule", "rescheduled after cn2 failed")
+
+
+def test_a_server_being_moved_or_rebuilt_is_not_deleted_meanwhile(rig: Rig, small: str) -> None:  # noqa: F811
+    c = rig.cloud.c
+    server = boot(rig)
+    real_run = rig.runner.run
+    refused: list[str] = []
+
+    def delete_meanwhile(job: Any) -> Any:  # another run deletes the server while its guest is brought up
+        if job.playbook == "server_boot":
+            with pytest.raises(Conflict, match="by another run") as exc:
+                c.servers.delete(rig.alice, server.id)
+            refused.append(str(exc.value))
+        return real_run(job)
+
+    rig.runner.run = delete_meanwhile  # type: ignore[method-assign]
+    assert c.servers.resize(rig.alice, server.id, small).status == "ACTIVE"
+    assert c.servers.rebuild(rig.alice, server.id, "tiny").status == "ACTIVE"
+    assert len(refused) == 2 and "resized or migrated" in refused[0] and "rebuilt" in refused[1]
+    rig.runner.run = real_run  # type: ignore[method-assign]
+    with rig.cloud.c.db.write() as session:  # a mover that died: RESIZE, and nobody holds the lock
+        session.get(m.Server, server.id).status = "RESIZE"  # type: ignore[union-attr]
+    c.servers.delete(rig.alice, server.id)
+    assert c.servers.find(rig.alice, server.id) is None

@@ -144,8 +144,13 @@ class ServerMoves:
 
     # --- the move ------------------------------------------------------------------------------------
     def _move(self, ctx: Context, server_id: str, action: str, new: _Sizes, spec: RequestSpec) -> Server:
+        inventory = read_inventory(self._s.conductor.inventory)  # the conductor's settings are checked first
+        with self._s.operation_lock(server_id):  # a delete meanwhile waits for the move to end
+            return self._locked_move(ctx, server_id, action, new, spec, inventory)
+
+    def _locked_move(self, ctx: Context, server_id: str, action: str, new: _Sizes, spec: RequestSpec,
+                     inventory: Inventory) -> Server:  # fmt: skip
         s = self._s
-        inventory = read_inventory(s.conductor.inventory)  # the conductor's settings are checked first
         move = self._begin(ctx, server_id, action, new)
         try:
             placed = self._claim(ctx, move, spec.resolved(group_id=self._group_of(server_id)))

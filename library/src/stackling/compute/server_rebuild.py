@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from stackling.compute.image_fit import check_image_fits
 from stackling.context import Context
 from stackling.errors import Conflict, ValidationError
+from stackling.images.types import Image
 
 if TYPE_CHECKING:
     from stackling.compute.servers import Server, ServerService
@@ -36,6 +37,13 @@ class ServerRebuilds:
         new = s._images.get(ctx, image)
         if new.status != "active":
             raise ValidationError("image %s is %s, not active" % (new.name, new.status), field="image")
+        with s._db.read() as session:
+            server_id = s._permitted_row(ctx, session, ref, "compute:rebuild_server").id
+        with s.operation_lock(server_id):  # a delete meanwhile waits for the rebuild to end
+            return self._rebuild(ctx, server_id, new)
+
+    def _rebuild(self, ctx: Context, ref: str, new: Image) -> Server:
+        s = self._s
         with s._db.write() as session:
             row = s._permitted_row(ctx, session, ref, "compute:rebuild_server")
             if row.status not in ("ACTIVE", "SHUTOFF") or row.host is None:

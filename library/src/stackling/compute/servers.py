@@ -1015,6 +1015,19 @@ class ServerService(PolicyService):
         once (stackling.compute.server_groups_change)."""
         return self._groups_change.set_security_groups(ctx, ref, groups)
 
+    @contextmanager
+    def operation_lock(self, server_id: str) -> Iterator[None]:
+        """The server's build lock held for a resize, migration or rebuild: a delete meanwhile is
+        refused (the lock is free again if that run's process died). Conflict if another run holds it."""
+        lock = BuildLock(self.conductor.work_dir, server_id)
+        if lock.acquire() is None:
+            raise Conflict("server %s is being built, moved or rebuilt by another run; try again when it ends"
+                           % server_id)  # fmt: skip
+        try:
+            yield
+        finally:
+            lock.release()
+
     def recorder(self, server_id: str, action: str) -> _Recorder:
         """A runner of node jobs for the server whose outcomes go into its action record."""
         return _Recorder(self, server_id, action)
@@ -1033,6 +1046,9 @@ class ServerService(PolicyService):
         lock = BuildLock(self.conductor.work_dir, server_id)
         if status == "BUILD":  # only once its builder is gone (Conflict while it runs)
             self._take_over(server_id, lock, "delete")
+        elif status in ("RESIZE", "REBUILD") and lock.acquire() is None:  # a live run moves or rebuilds it
+            raise Conflict("server %s is %s by another run; delete it when that ends"
+                           % (server_id, "being resized or migrated" if status == "RESIZE" else "being rebuilt"))
         try:
             self._delete(server_id, networks, network_host)
         finally:
