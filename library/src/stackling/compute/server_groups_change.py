@@ -56,11 +56,12 @@ class ServerGroupsChange:
         if all(before[port] == wanted for port in ports):
             with s._db.read() as session:
                 return s._view(ctx, session, s._row(session, server_id))
+        touched = set(wanted).union(*before.values())  # remote-group members change in old and new groups
         self._bind(server_id, {port: wanted for port in ports}, "security groups %s" % ", ".join(wanted))
-        failure = self._filters(server_id, host, ports, set(wanted) | {g for old in before.values() for g in old})
+        failure = self._filters(server_id, host, ports, touched)
         if failure is not None:
             self._bind(server_id, before, "put back")
-            self._filters(server_id, host, ports, set(wanted) | {g for old in before.values() for g in old})
+            self._filters(server_id, host, ports, touched)
             with s._db.read() as session:
                 shown = s._without_hosts(session, server_id, failure)
             raise Conflict("server %s: its ports' filters could not be written, its groups are as they were: %s"

@@ -35,7 +35,6 @@ from stackling.compute.types import Flavor
 from stackling.context import Context
 from stackling.db import models as m
 from stackling.errors import Conflict, NotFound, ValidationError
-from stackling.networking.port_filter import port_security_absent
 from stackling.networking.nodes import fdb_refresh, server_hosts
 from stackling.placement.types import ConsumerRef
 from stackling.scheduler.manager import Placed
@@ -70,6 +69,11 @@ class _Move:
     old: _Sizes
     new: _Sizes
     migration_id: str  # the placement consumer holding the new claim until the move is done
+
+    @property
+    def power_state(self) -> str:
+        """server_boot.yml's and server_power.yml's run state: what the server was."""
+        return "running" if self.was == "ACTIVE" else "shutdown"
 
     @property
     def more(self) -> dict[str, int]:
@@ -197,7 +201,7 @@ class ServerMoves:
             row = s._row(session, server_id)
             if row.status not in MOVABLE or row.host is None:
                 raise Conflict("server %s is %s: only an ACTIVE or SHUTOFF server can be %s"
-                               % (row.name, row.status, "resized" if action == "resize" else "migrated"))
+                               % (row.name, row.status, _done(action)))
             attached = session.scalars(select(m.VolumeAttachment.volume_id).where(
                 m.VolumeAttachment.server_id == server_id)).all()  # fmt: skip
             if attached:
@@ -279,7 +283,7 @@ class ServerMoves:
             if elsewhere:
                 networks = s.networks_of(session, move.server_id)
                 jobs += s.plumbing_jobs(session, move.server_id, target, network_host, networks, inventory)
-            extra: dict[str, Any] = {"power_state": "running" if move.was == "ACTIVE" else "shutdown"}
+            extra: dict[str, Any] = {"power_state": move.power_state}
             if elsewhere:
                 extra["server_files"] = str(files)
             sizes = (move.new.vcpus, move.new.ram_mb, move.new.disk_gb)
@@ -304,9 +308,7 @@ class ServerMoves:
                 ports = [p.id for p in s._ports(session, move.server_id)]
                 networks = [n.id for n in s.networks_of(session, move.server_id)]
                 jobs.append(s._job("server_delete", move.source, server={"uuid": move.server_id}))
-                if ports:
-                    jobs.append(s._job("port_security", move.source,
-                                       port_security=[port_security_absent(p) for p in ports]))  # fmt: skip
+                jobs += s._port_tables_gone([move.source], ports)
                 # Where the source left a network, the refresh rewrites every carrier's flood entries.
                 jobs += s._network_refresh(session, networks, [move.source], network_host, refresh_dhcp=False)
                 inventory = read_inventory(s.conductor.inventory)
@@ -346,14 +348,13 @@ class ServerMoves:
         there if an attempt ran on it, started again if it ran), the claim and the added quota given
         back. ``failure`` with the host names hidden."""
         s = self._s
-        power = "running" if move.was == "ACTIVE" else "shutdown"
         with s._db.read() as session:
             row = s._row(session, move.server_id)
             if move.source in tried:  # a same-host attempt may have redefined the domain: the old size again
                 old = (move.old.vcpus, move.old.ram_mb, 0)  # 0: the disk as it is (a grown one never shrinks)
-                job = s.boot_job(session, row, move.source, move.image_id, sizes=old, power_state=power)
+                job = s.boot_job(session, row, move.source, move.image_id, sizes=old, power_state=move.power_state)
             else:
-                job = s._job("server_power", move.source, server={"uuid": move.server_id}, power_state=power)
+                job = s._job("server_power", move.source, server={"uuid": move.server_id}, power_state=move.power_state)
         s._run_quietly(s.recorder(move.server_id, "cleanup"), [job])
         self._end(move, tried[-1] if tried else None, failure)
         with s._db.read() as session:

@@ -153,6 +153,10 @@ class _Net:
     vni: int
     mtu: int
 
+    @classmethod
+    def of(cls, row: m.Network) -> _Net:
+        return cls(row.id, row.name, row.segmentation_id or 0, row.mtu)
+
 
 @dataclass
 class _Resolved:
@@ -550,7 +554,7 @@ class ServerService(PolicyService):
                 if not any(s.ip_version == 4 for s in self._ipam.subnets(session, row.id)):
                     raise ValidationError("network %s has no IPv4 subnet: add one before booting servers on it"
                                           % ref, field="networks")
-                resolved.networks.append(_Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
+                resolved.networks.append(_Net.of(row))
             for ref in dict.fromkeys(request.ports):
                 resolved.bound_ports.append(self._bindable_port(ctx, session, ref))
         if self._security_groups is not None and resolved.all_networks:
@@ -576,7 +580,7 @@ class ServerService(PolicyService):
             raise ValidationError("port %s is on a network servers do not attach to" % ref, field="ports")
         if not any(":" not in ip.ip_address for ip in self._ipam.get_port(session, port.id).fixed_ips):
             raise ValidationError("port %s has no IPv4 address: servers get theirs by DHCP" % ref, field="ports")
-        return port.id, _Net(network.id, network.name, network.segmentation_id or 0, network.mtu)
+        return port.id, _Net.of(network)
 
     def _all_hosts_but(self, ctx: Context, host: str | None) -> frozenset[str]:
         """The scheduler's ``ignore_hosts`` that leave only ``host`` (nova's requested destination:
@@ -778,7 +782,7 @@ class ServerService(PolicyService):
         for port in self._ports(session, server_id):
             row = session.get(m.Network, port.network_id)
             if row is not None:
-                found.setdefault(row.id, _Net(row.id, row.name, row.segmentation_id or 0, row.mtu))
+                found.setdefault(row.id, _Net.of(row))
         return list(found.values())
 
     def _network_job(self, net: _Net, host: str, carriers: Iterable[str], inventory: Inventory) -> NodeJob:
